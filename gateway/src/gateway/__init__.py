@@ -1,0 +1,1 @@
+"""The gateway: the single public entry of the portal."""

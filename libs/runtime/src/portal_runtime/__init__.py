@@ -1,0 +1,1 @@
+"""Shared runtime of the portal services (infrastructure only, no business rules)."""

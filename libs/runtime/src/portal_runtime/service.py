@@ -1,0 +1,213 @@
+"""Wiring shared by every service: engine, unit of work, relay, consumers, health, metrics, problems.
+
+A service describes itself with a :class:`ServiceSpec`; :func:`build_service_app` turns it into a FastAPI app
+whose lifespan migrates the database (when ``auto_migrate``), starts the outbox relay and the consumers, and
+stops them cleanly. Nothing here is created at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from portal_runtime import migrations
+from portal_runtime.bus import KafkaPublisher
+from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
+from portal_runtime.context import ContextVerifier, load_key
+from portal_runtime.db import create_engine, create_session_factory
+from portal_runtime.messaging import MessagingTables, UnitOfWork
+from portal_runtime.metrics import Metrics, MetricsMiddleware
+from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
+from portal_runtime.relay import OutboxRelay, Publisher
+from portal_runtime.requestid import RequestIdMiddleware, current_request_id
+from portal_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its name, schema, routes, subscriptions and startup hooks."""
+
+    name: str
+    package: str
+    title: str
+    description: str
+    metadata: MetaData
+    tables: MessagingTables
+    routers: Sequence[APIRouter]
+    version: str = "0.1.0"
+    subscriptions: Callable[[ServiceRuntime], Sequence[Subscription]] = lambda _: ()
+    on_startup: Sequence[StartupHook] = ()
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    """The live resources of one service process."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, publisher: Publisher | None = None) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.engine: AsyncEngine = create_engine(settings.database_url, echo=settings.database_echo)
+        self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        self.tables = spec.tables
+        self.kafka: KafkaPublisher | None = None
+        if publisher is None:
+            self.kafka = KafkaPublisher(settings)
+            publisher = self.kafka
+        self.publisher = publisher
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.tables,
+            publisher,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+        )
+        self.dispatchers = [
+            InboxDispatcher(self.sessions, self.tables, s, max_attempts=settings.consumer_max_attempts)
+            for s in spec.subscriptions(self)
+        ]
+        self.runners = [KafkaConsumerRunner(settings, d) for d in self.dispatchers]
+        self.metrics = Metrics(spec.name)
+        self.context_verifier = (
+            ContextVerifier(load_key(settings.context_public_key), settings.context_audience)
+            if settings.context_public_key
+            else None
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self.app_state: Any = None  # the FastAPI app's state, for startup hooks
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions, self.tables, self.spec.name, current_request_id.get() or None, on_commit=self.relay.notify
+        )
+
+    async def start(self) -> None:
+        if self.settings.auto_migrate:
+            await self._migrate_with_retry()
+        for hook in self.spec.on_startup:
+            await hook(self)
+        if self.settings.relay_enabled:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay"))
+        if self.settings.consumers_enabled:
+            for runner in self.runners:
+                self._tasks.append(asyncio.create_task(runner.run(), name=runner.group_id))
+
+    async def _migrate_with_retry(self, attempts: int = 30) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                await migrations.upgrade(self.spec.package, self.settings.database_url)
+                return
+            except (OSError, ConnectionError) as exc:  # database not up yet: services start in any order
+                if attempt == attempts:
+                    raise
+                log.warning("%s: database not reachable (%s); retrying", self.spec.name, exc)
+                await asyncio.sleep(min(0.5 * attempt, 5))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.kafka is not None:
+            await self.kafka.close()
+        await self.engine.dispose()
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.sessions() as session:
+                await asyncio.wait_for(session.execute(text("SELECT 1")), 2.0)
+            checks["database"] = {"status": "ok"}
+        except Exception as exc:
+            checks["database"] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"}
+        if self.kafka is not None:
+            try:
+                await self.kafka.check()
+                checks["broker"] = {"status": "ok"}
+            except Exception as exc:
+                checks["broker"] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        with contextlib.suppress(Exception):
+            checks["outbox"] = {"pending": await self.relay.pending_count(), "last_error": self.relay.last_error}
+        checks["consumers"] = {d.subscription.name: dict(d.subscription.stats) for d in self.dispatchers}
+        ready = all(c.get("status") == "ok" for c in checks.values() if "status" in c)
+        return ready, checks
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def _ops_router(component: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness", operation_id=f"{component}_healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "component": component}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and broker",
+        operation_id=f"{component}_readyz",
+        responses={503: {"description": "Not ready"}},
+    )
+    async def readyz(runtime: Runtime) -> JSONResponse:
+        ready, checks = await runtime.readiness()
+        body = {"status": "ok" if ready else "unavailable", "component": component, "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", operation_id=f"{component}_metrics", include_in_schema=False)
+    async def metrics(runtime: Runtime) -> Any:
+        return runtime.metrics.render()
+
+    return router
+
+
+def build_service_app(spec: ServiceSpec, settings: ServiceSettings, *, publisher: Publisher | None = None) -> FastAPI:
+    runtime = ServiceRuntime(spec, settings, publisher)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+        openapi_tags=spec.openapi_tags or None,
+        docs_url="/docs" if settings.environment != "production" else None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    runtime.app_state = app.state
+    app.state.context_verifier = runtime.context_verifier
+    install_problem_handlers(app)
+    app.include_router(_ops_router(spec.name))
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, router_app=app)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,4 @@
+from business_registry.main import spec
+from portal_runtime.migrations import run_env
+
+run_env(spec().metadata)

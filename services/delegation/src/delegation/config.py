@@ -1,0 +1,12 @@
+from portal_runtime.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    """Delegation settings; environment variables are prefixed ``DELEGATION_`` (then ``PORTAL_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DELEGATION_")
+
+    service_name: str = "delegation"
+    database_url: str = "sqlite+aiosqlite:///var/delegation.db"
+    port: int = 8003

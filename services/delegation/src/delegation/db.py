@@ -1,0 +1,10 @@
+from portal_runtime.db import new_metadata
+from portal_runtime.messaging import messaging_tables
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+messaging = messaging_tables(Base.metadata)

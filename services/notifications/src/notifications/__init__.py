@@ -1,0 +1,1 @@
+"""Notifications service: notices inbox, e-mail, webhooks, system status and outage bulletins."""

@@ -1,0 +1,23 @@
+"""initial schema
+
+Revision ID: d1be456adb71
+Revises:
+Create Date: 2026-11-24 04:06:50.023417
+"""
+
+from collections.abc import Sequence
+
+from portal_runtime.migrations import create_messaging_tables_v1, drop_messaging_tables_v1
+
+revision: str = "d1be456adb71"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_messaging_tables_v1()
+
+
+def downgrade() -> None:
+    drop_messaging_tables_v1()

@@ -1,0 +1,1 @@
+"""Rulings service: ruling requests and their lifecycle, documents and appeals."""

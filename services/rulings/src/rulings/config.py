@@ -1,0 +1,12 @@
+from portal_runtime.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    """Rulings settings; environment variables are prefixed ``RULINGS_`` (then ``PORTAL_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="RULINGS_")
+
+    service_name: str = "rulings"
+    database_url: str = "sqlite+aiosqlite:///var/rulings.db"
+    port: int = 8005
