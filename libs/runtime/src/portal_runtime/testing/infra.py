@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -86,25 +87,47 @@ class PostgresServer:
 
 
 class TansuBroker:
-    """The Kafka-protocol broker in memory; ``stop()`` and ``start()`` simulate an outage on the same port."""
+    """The Kafka-protocol broker (in memory) behind a TCP relay that can cut it off from every client.
 
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
+    Tansu keeps nothing across a restart, so an outage is simulated the way services experience one: the
+    broker's advertised address stops answering (connections dropped, new ones refused) while the broker and
+    its log live on, as a real Kafka cluster's log survives its brokers being unreachable.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()  # what clients use (the relay)
+        self._broker_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._relay = _TcpRelay(self.port, self._broker_port)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        self.process = subprocess.Popen(broker_argv(self.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def launch(self) -> None:
+        url = f"tcp://127.0.0.1:{self._broker_port}"
+        argv = broker_argv(self._broker_port)
+        argv[argv.index("--advertised-listener-url") + 1] = f"tcp://127.0.0.1:{self.port}"
+        assert argv[argv.index("--listener-url") + 1] == url
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while not port_open("127.0.0.1", self.port):
+        while not port_open("127.0.0.1", self._broker_port):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Tansu did not start on port {self.port}")
+                raise RuntimeError(f"Tansu did not start on port {self._broker_port}")
             time.sleep(0.02)
+        self._relay.open()
 
     def stop(self) -> None:
+        """Outage: the broker becomes unreachable; its log is kept."""
+        self._relay.close()
+
+    def start(self) -> None:
+        """Recovery: the broker answers again on the same address."""
+        self._relay.open()
+
+    def shutdown(self) -> None:
+        self._relay.close()
+        self._relay.shutdown()
         if self.process is not None:
             self.process.terminate()
             try:
@@ -113,6 +136,67 @@ class TansuBroker:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+
+
+class _TcpRelay:
+    """Forwards 127.0.0.1:listen_port to 127.0.0.1:target_port on an event loop of its own thread."""
+
+    def __init__(self, listen_port: int, target_port: int) -> None:
+        self.listen_port = listen_port
+        self.target_port = target_port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="tcp-relay")
+        self._thread.start()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    def _call(self, coro) -> None:  # type: ignore[no-untyped-def]
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
+
+    def open(self) -> None:
+        self._call(self._open())
+
+    def close(self) -> None:
+        self._call(self._close())
+
+    def shutdown(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    async def _open(self) -> None:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.listen_port, reuse_address=True)
+
+    async def _close(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
+
+    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            broker_reader, broker_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._writers.update((client_writer, broker_writer))
+        await asyncio.gather(self._pipe(client_reader, broker_writer), self._pipe(broker_reader, client_writer))
+        self._writers.difference_update((client_writer, broker_writer))
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()
 
 
 async def wait_for(predicate, within: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

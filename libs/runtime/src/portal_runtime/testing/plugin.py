@@ -36,9 +36,9 @@ async def pg_url(postgres: PostgresServer) -> AsyncIterator[str]:
 def tansu() -> Iterator[TansuBroker]:
     """A Tansu broker of the test's own (fresh, empty) on a free port."""
     broker = TansuBroker()
-    broker.start()
+    broker.launch()
     yield broker
-    broker.stop()
+    broker.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from portal_runtime.bus import InMemoryBus
+from portal_runtime.db import create_engine, create_session_factory, new_metadata
+from portal_runtime.messaging import MessagingTables, messaging_tables
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+
+class Shop:
+    """A minimal service schema for the runtime's own tests: one domain table plus outbox and inbox."""
+
+    def __init__(self) -> None:
+        self.metadata: MetaData = new_metadata()
+        self.orders = Table(
+            "orders", self.metadata, Column("id", Integer, primary_key=True), Column("bn", String(9), nullable=False)
+        )
+        self.effects = Table(
+            "effects",
+            self.metadata,
+            Column("id", Integer, primary_key=True),
+            Column("event_id", String(64), nullable=False),
+            Column("bn", String(9)),
+        )
+        self.tables: MessagingTables = messaging_tables(self.metadata)
+
+
+@pytest.fixture
+async def shop(tmp_path) -> AsyncIterator[tuple[Shop, object]]:  # type: ignore[no-untyped-def]
+    schema = Shop()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/shop.db")
+    async with engine.begin() as conn:
+        await conn.run_sync(schema.metadata.create_all)
+    yield schema, create_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def bus() -> InMemoryBus:
+    return InMemoryBus()
