@@ -57,7 +57,7 @@ def test_tampered_context_is_refused() -> None:
         "ctx": {"subject": "u1", "scopes": []},
     }
     token = jwt.encode({"alg": ALGORITHM}, claims, key, algorithms=[ALGORITHM])
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged = jwt.encode(
         {"alg": ALGORITHM},
         {**claims, "ctx": {"subject": "u1", "scopes": ["employees:write"]}},

@@ -1,0 +1,7 @@
+from business_registry.config import Settings
+
+
+def test_settings_read_the_business_registry_prefix_before_the_stack_wide_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "sqlite+aiosqlite:///shared.db")
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", "postgresql+asyncpg://db/business_registry")
+    assert Settings().database_url == "postgresql+asyncpg://db/business_registry"

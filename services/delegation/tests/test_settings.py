@@ -1,0 +1,7 @@
+from delegation.config import Settings
+
+
+def test_settings_read_the_delegation_prefix_before_the_stack_wide_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "sqlite+aiosqlite:///shared.db")
+    monkeypatch.setenv("DELEGATION_DATABASE_URL", "postgresql+asyncpg://db/delegation")
+    assert Settings().database_url == "postgresql+asyncpg://db/delegation"

@@ -1,0 +1,72 @@
+"""Every service boots, migrates its own database, and reports its health honestly."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from portal_runtime.testing.apps import running
+from portal_runtime.testing.infra import PostgresServer, TansuBroker, free_port
+from sqlalchemy import inspect
+
+SERVICES = {
+    "identity": "identity",
+    "business-registry": "business_registry",
+    "delegation": "delegation",
+    "ledger": "ledger",
+    "rulings": "rulings",
+    "notifications": "notifications",
+}
+
+
+def build(package: str, **settings: Any):  # type: ignore[no-untyped-def]
+    config = importlib.import_module(f"{package}.config")
+    main = importlib.import_module(f"{package}.main")
+    return main.create_app(config.Settings(environment="test", **settings))
+
+
+async def get(app, path: str):  # type: ignore[no-untyped-def]
+    async with running(app) as (_, client):
+        return await client.get(path), app.state.runtime
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_service_is_ready_on_postgresql_and_the_broker(
+    service: str, postgres: PostgresServer, tansu: TansuBroker
+) -> None:
+    url = await postgres.create_database(service.replace("-", "_"))
+    app = build(SERVICES[service], database_url=url, kafka_bootstrap_servers=tansu.bootstrap)
+
+    response, runtime = await get(app, "/readyz")
+
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    assert checks["database"]["status"] == "ok"
+    assert checks["broker"]["status"] == "ok"
+    assert checks["outbox"]["pending"] == 0
+    async with runtime.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"outbox", "inbox", "alembic_version"} <= tables
+    await postgres.drop_all()
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_service_without_broker_is_live_but_not_ready(service: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        SERVICES[service],
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/{service}.db",
+        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
+        relay_enabled=False,
+        consumers_enabled=False,
+    )
+
+    ready, _ = await get(app, "/readyz")
+    live, _ = await get(app, "/healthz")
+
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok", "component": service}
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["database"]["status"] == "ok"
+    assert ready.json()["checks"]["broker"]["status"] == "down"

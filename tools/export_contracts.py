@@ -1,0 +1,68 @@
+"""Writes the contracts integrators read: each service's OpenAPI and the JSON Schema of every event payload.
+
+``make contracts`` runs it; ``tests/contracts/test_contracts_fresh.py`` fails when a committed file is stale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from portal_contracts import EVENT_SCHEMA_DIR, OPENAPI_DIR
+from portal_contracts.events import all_event_types
+
+SERVICES = {
+    "identity": "identity.main",
+    "business-registry": "business_registry.main",
+    "delegation": "delegation.main",
+    "ledger": "ledger.main",
+    "rulings": "rulings.main",
+    "notifications": "notifications.main",
+}
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def openapi_documents() -> dict[Path, str]:
+    documents = {}
+    for service, module in SERVICES.items():
+        app = importlib.import_module(module).create_app()
+        documents[OPENAPI_DIR / f"{service}.json"] = dumps(app.openapi())
+    return documents
+
+
+def event_schemas() -> dict[Path, str]:
+    documents = {}
+    for event_type, model in sorted(all_event_types().items()):
+        schema = model.model_json_schema()
+        schema["$id"] = f"https://carm-portal.dev/events/{event_type}.schema.json"
+        schema["x-cloudevents-type"] = event_type
+        schema["x-partition-key"] = model.business_field
+        documents[EVENT_SCHEMA_DIR / f"{event_type}.schema.json"] = dumps(schema)
+    return documents
+
+
+def expected_files() -> dict[Path, str]:
+    return {**openapi_documents(), **event_schemas()}
+
+
+def main() -> int:
+    expected = expected_files()
+    for directory in (OPENAPI_DIR, EVENT_SCHEMA_DIR):
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.json"):
+            if stale not in expected:
+                stale.unlink()
+    for path, text in expected.items():
+        path.write_text(text)
+    print(f"wrote {len(expected)} contract files under {OPENAPI_DIR.parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
