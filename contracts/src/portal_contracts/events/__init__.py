@@ -1,7 +1,8 @@
 """Event payloads: the ``data`` of the CloudEvents each service publishes.
 
 Every payload class names its CloudEvents ``type`` (``<service>.<entity>.<past-tense verb>.v<N>``) and the
-business it is about, which becomes the Kafka key (per-business ordering).
+business it is about, which becomes the Kafka key (per-business ordering). One module per producing service;
+importing this package registers them all (see :func:`all_event_types`).
 """
 
 from portal_contracts.events.base import EventPayload, all_event_types
@@ -12,7 +13,7 @@ from portal_contracts.events.delegation import (
     AccessRequestSubmitted,
     EmployeeAccessGranted,
 )
-from portal_contracts.events.identity import UserRegistered
+from portal_contracts.events.identity import MfaSessionLocked, ProfileUpdated, UserRegistered
 
 __all__ = [
     "AccessRequestApproved",
@@ -21,6 +22,8 @@ __all__ = [
     "BusinessRegistered",
     "EmployeeAccessGranted",
     "EventPayload",
+    "MfaSessionLocked",
+    "ProfileUpdated",
     "UserRegistered",
     "all_event_types",
 ]

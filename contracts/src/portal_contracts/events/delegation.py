@@ -6,38 +6,44 @@ from portal_contracts.events.base import EventPayload
 from portal_contracts.types import BusinessNumber, ProgramAccountNumber
 
 Role = Literal["bam", "pam", "editor", "viewer"]
+Programs = Literal["all"] | list[ProgramAccountNumber]
 
 
 class AccessRequestSubmitted(EventPayload):
-    """An unassociated user asked for access to their employer."""
+    """An unassociated user asked for access to their employer. ``approver_user_ids`` are the users who can
+    decide it at the time of the request (the business's BAMs and PAMs): they receive a notice."""
 
     event_type: ClassVar[str] = "delegation.access_request.submitted.v1"
     business_field: ClassVar[str | None] = "bn"
 
-    request_id: str
+    access_request_id: str
     bn: BusinessNumber
+    operating_name: str | None = None
     requester_user_id: str
     comment: str
+    approver_user_ids: list[str]
 
 
 class AccessRequestApproved(EventPayload):
     event_type: ClassVar[str] = "delegation.access_request.approved.v1"
     business_field: ClassVar[str | None] = "bn"
 
-    request_id: str
+    access_request_id: str
     bn: BusinessNumber
+    operating_name: str | None = None
     requester_user_id: str
     decided_by: str
     role: Role
-    programs: Literal["all"] | list[ProgramAccountNumber]
+    programs: Programs
 
 
 class AccessRequestRejected(EventPayload):
     event_type: ClassVar[str] = "delegation.access_request.rejected.v1"
     business_field: ClassVar[str | None] = "bn"
 
-    request_id: str
+    access_request_id: str
     bn: BusinessNumber
+    operating_name: str | None = None
     requester_user_id: str
     decided_by: str
     comment: str
@@ -52,4 +58,4 @@ class EmployeeAccessGranted(EventPayload):
     bn: BusinessNumber
     user_id: str
     role: Role
-    programs: Literal["all"] | list[ProgramAccountNumber]
+    programs: Programs
