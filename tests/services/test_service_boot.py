@@ -70,3 +70,21 @@ async def test_service_without_broker_is_live_but_not_ready(service: str, tmp_pa
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"]["status"] == "ok"
     assert ready.json()["checks"]["broker"]["status"] == "down"
+
+
+async def test_metrics_expose_request_latency_and_messaging_counters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        "identity",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.db",
+        relay_enabled=False,
+        consumers_enabled=False,
+    )
+    async with running(app) as (_, client):
+        await client.get("/v1/oauth/jwks")
+        text = (await client.get("/metrics")).text
+
+    assert (
+        'http_request_duration_seconds_count{component="identity",method="GET",route="/v1/oauth/jwks",status="200"} 1.0'
+        in text
+    )
+    assert 'outbox_published_total{component="identity"} 0.0' in text

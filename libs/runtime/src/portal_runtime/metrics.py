@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,3 +70,31 @@ class MetricsMiddleware:
             )
             if status >= 500:
                 self.metrics.errors.labels(self.metrics.component, route).inc()
+
+
+class MessagingCollector:
+    """Exposes the relay's and the consumers' counters, read at scrape time (no bookkeeping in hot paths)."""
+
+    def __init__(self, component: str, relay: Any, subscriptions: Callable[[], list[Any]]) -> None:
+        self.component = component
+        self.relay = relay
+        self.subscriptions = subscriptions
+
+    def collect(self) -> Iterator[Metric]:
+        published = CounterMetricFamily(
+            "outbox_published", "Outbox events acknowledged by the broker", labels=["component"]
+        )
+        published.add_metric([self.component], self.relay.published_total)
+        failures = CounterMetricFamily(
+            "outbox_publish_failures", "Relay passes that hit a broker error", labels=["component"]
+        )
+        failures.add_metric([self.component], self.relay.failures_total)
+        consumed = CounterMetricFamily(
+            "consumer_events",
+            "Events handled by consumers, by outcome",
+            labels=["component", "subscription", "outcome"],
+        )
+        for subscription in self.subscriptions():
+            for outcome, value in subscription.stats.items():
+                consumed.add_metric([self.component, subscription.name, outcome], value)
+        yield from (published, failures, consumed)

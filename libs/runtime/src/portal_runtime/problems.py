@@ -190,32 +190,32 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {
-        "model": Problem,
-        "description": "Malformed request (e.g. the body is not JSON)",
-        "content": {PROBLEM_MEDIA_TYPE: {}},
-    },
-    422: {
-        "model": Problem,
-        "description": "Validation failed; `errors` names each field",
-        "content": {PROBLEM_MEDIA_TYPE: {}},
-    },
-    500: {"model": Problem, "description": "Unexpected error", "content": {PROBLEM_MEDIA_TYPE: {}}},
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. the body is not JSON)",
+    401: "Missing or invalid credentials",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    410: "Gone",
+    412: "The resource changed since it was read (If-Match)",
+    422: "Validation failed; `errors` names each field",
+    423: "Locked",
+    429: "Too many requests",
+    500: "Unexpected error",
+    503: "A component is unavailable",
 }
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries documenting the problem responses a route can return."""
-    descriptions = {
-        401: "Missing or invalid credentials",
-        403: "Not allowed",
-        404: "Not found",
-        409: "Conflict with the current state",
-        429: "Too many requests",
-        503: "A component is unavailable",
-    }
     return {
-        s: {"model": Problem, "description": descriptions.get(s, "Problem"), "content": {PROBLEM_MEDIA_TYPE: {}}}
+        s: {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(s, "Problem"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
+
+
+PROBLEM_RESPONSES = problems(400, 422, 500)

@@ -26,7 +26,7 @@ from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscr
 from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import create_engine, create_session_factory
 from portal_runtime.messaging import MessagingTables, UnitOfWork
-from portal_runtime.metrics import Metrics, MetricsMiddleware
+from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
@@ -81,6 +81,9 @@ class ServiceRuntime:
         ]
         self.runners = [KafkaConsumerRunner(settings, d) for d in self.dispatchers]
         self.metrics = Metrics(spec.name)
+        self.metrics.registry.register(
+            MessagingCollector(spec.name, self.relay, lambda: [d.subscription for d in self.dispatchers])
+        )
         self.context_verifier = (
             ContextVerifier(load_key(settings.context_public_key), settings.context_audience)
             if settings.context_public_key
