@@ -49,8 +49,50 @@ def event_schemas() -> dict[Path, str]:
     return documents
 
 
+EVENT_SOURCES = {
+    "identity": "identity",
+    "registry": "business-registry",
+    "delegation": "delegation",
+    "ledger": "ledger",
+    "rulings": "rulings",
+    "notifications": "notifications",
+}
+
+
+def asyncapi_document() -> dict[Path, str]:
+    """AsyncAPI 3.0: one channel per producing service's topic, one message per CloudEvents type."""
+    channels: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for event_type, model in sorted(all_event_types().items()):
+        service = EVENT_SOURCES[event_type.split(".", 1)[0]]
+        topic = f"portal.{service}.events"
+        name = event_type.replace(".", "_")
+        messages[name] = {
+            "name": event_type,
+            "title": model.__name__,
+            "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else event_type,
+            "contentType": "application/cloudevents+json",
+            "bindings": {"kafka": {"key": {"type": "string", "description": "BN9 of the business, if any"}}},
+            "payload": {"$ref": f"events/{event_type}.schema.json"},
+        }
+        channel = channels.setdefault(service, {"address": topic, "messages": {}})
+        channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+    document = {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "CARM portal events",
+            "version": "1.0.0",
+            "description": "CloudEvents 1.0 (structured JSON) published through each service's outbox.",
+        },
+        "defaultContentType": "application/cloudevents+json",
+        "channels": channels,
+        "components": {"messages": messages},
+    }
+    return {EVENT_SCHEMA_DIR.parent / "asyncapi.json": dumps(document)}
+
+
 def expected_files() -> dict[Path, str]:
-    return {**openapi_documents(), **event_schemas()}
+    return {**openapi_documents(), **event_schemas(), **asyncapi_document()}
 
 
 def main() -> int:

@@ -33,7 +33,8 @@ def test_committed_contract_is_up_to_date(path: Path) -> None:
 
 
 def test_no_orphan_contract_files() -> None:
-    committed = set((ROOT / "contracts" / "openapi").glob("*.json")) | set((ROOT / "contracts" / "events").glob("*.json"))
+    contracts = ROOT / "contracts"
+    committed = {*contracts.glob("*.json"), *contracts.glob("openapi/*.json"), *contracts.glob("events/*.json")}
     assert committed == set(EXPECTED)
 
 
