@@ -72,3 +72,27 @@ async def test_unknown_route_is_a_404_problem() -> None:
 async def test_insane_request_ids_are_replaced() -> None:
     response = await call("GET", "/nowhere", headers={"x-request-id": "bad id with spaces"})
     assert response.headers["x-request-id"] != "bad id with spaces"
+
+
+async def test_unexpected_error_is_a_500_problem_carrying_the_request_id() -> None:
+    app = app_with_routes()
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    async with AsyncClient(transport=ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t") as client:
+        response = await client.get("/boom", headers={"x-request-id": "req-boom1234"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-boom1234"
+    assert response.json()["request_id"] == "req-boom1234"
+    assert response.json()["code"] == "internal_error"
+    assert "a bug" not in response.text  # no stack trace or exception text leaks
+
+
+async def test_problem_extension_members_reach_the_client() -> None:
+    from portal_runtime.problems import problem_response
+
+    body = problem_response(403, "missing_scope", "Forbidden", missing_scope="employees:write").body
+    assert b'"missing_scope":"employees:write"' in body

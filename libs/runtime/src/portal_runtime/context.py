@@ -92,10 +92,10 @@ class ContextVerifier:
         try:
             decoded = jwt.decode(token, self._keys, algorithms=[ALGORITHM])
             self._validator.validate(decoded.claims)
-        except (JoseError, ValueError) as exc:
+            payload: dict[str, Any] = decoded.claims["ctx"]
+            return InternalContext.model_validate(payload)
+        except (JoseError, ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
             raise Unauthorized("The internal context token is invalid or expired.", code="invalid_context") from exc
-        payload: dict[str, Any] = decoded.claims["ctx"]
-        return InternalContext.model_validate(payload)
 
 
 def _context_from_request(request: Request) -> InternalContext:

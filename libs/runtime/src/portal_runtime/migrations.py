@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from portal_runtime.db import create_engine, is_sqlite
@@ -120,6 +120,11 @@ async def upgrade(package: str, database_url: str) -> None:
         async with engine.begin() as connection:
             if is_sqlite(database_url):
                 await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            else:
+                # Replicas starting together: one migrates, the others wait and then find nothing to do.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"migrate:{package}"}
+                )
             await connection.run_sync(_upgrade)
     finally:
         await engine.dispose()

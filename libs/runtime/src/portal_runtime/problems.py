@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal_runtime.requestid import current_request_id
@@ -27,7 +27,11 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, extended with `code`, `request_id`, `errors` and `remediation`."""
+    """RFC 9457 problem details, extended with `code`, `request_id`, `errors` and `remediation`.
+
+    Problem types may carry further members (RFC 9457 §3.2), e.g. `missing_scope` or `attempts_remaining`."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str
@@ -177,10 +181,14 @@ async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+def internal_error_response() -> JSONResponse:
     return problem_response(
         500, "internal_error", "Internal error", "An unexpected error occurred; quote the request id when reporting it."
     )
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    return internal_error_response()  # reached only by apps without RequestIdMiddleware, which renders it itself
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
 HEADER = "x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 current_request_id: ContextVar[str] = ContextVar("request_id", default="")
@@ -36,8 +38,12 @@ class RequestIdMiddleware:
         token = current_request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
@@ -45,5 +51,13 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Rendered here, inside the request id's scope, so the 500 problem carries the id to quote.
+            log.exception("unhandled error (request %s)", request_id)
+            if started:
+                raise
+            from portal_runtime.problems import internal_error_response
+
+            await internal_error_response()(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token)

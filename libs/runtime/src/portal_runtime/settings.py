@@ -13,6 +13,14 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEV_ENVIRONMENTS = frozenset({"development", "test"})
+LOCAL_SERVICE_URLS = {
+    "identity": "http://127.0.0.1:8001",
+    "business-registry": "http://127.0.0.1:8002",
+    "delegation": "http://127.0.0.1:8003",
+    "ledger": "http://127.0.0.1:8004",
+    "rulings": "http://127.0.0.1:8005",
+    "notifications": "http://127.0.0.1:8006",
+}
 
 
 class PortalSettings(BaseSettings):
@@ -61,7 +69,14 @@ class ServiceSettings(PortalSettings):
     context_public_key: str = ""
     context_audience: str = "portal-services"
 
-    internal_urls: dict[str, str] = Field(default_factory=dict)
+    # Base URLs of the other services' internal APIs, by service name (same keys as GATEWAY_SERVICES).
+    internal_urls: dict[str, str] = Field(default_factory=lambda: dict(LOCAL_SERVICE_URLS))
+
+    def internal_url(self, service: str) -> str:
+        try:
+            return self.internal_urls[service].rstrip("/")
+        except KeyError:
+            raise ValueError(f"INTERNAL_URLS has no entry for {service!r}") from None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:

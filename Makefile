@@ -1,0 +1,56 @@
+# The entry points a newcomer types: `make run` starts the whole stack, `make test` runs every test.
+# A fresh machine needs only python3 (3.11) and make: uv is bootstrapped into .tools/, the environment into .venv/.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+# Written after a successful sync: the environment is rebuilt when the lock or any workspace pyproject changes.
+VENV_STAMP := $(VENV)/.make-synced
+WORKSPACE := pyproject.toml $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services/*/pyproject.toml \
+	gateway/pyproject.toml)
+PROCFILE := deploy/local/Procfile
+
+.PHONY: help env run test lint contracts keys clean distclean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV_STAMP): $(UV) uv.lock $(WORKSPACE)
+	$(UV) sync --frozen
+	@touch $@
+
+env: $(VENV_STAMP) ## Create or update .venv from uv.lock (uv sync --frozen)
+
+keys: $(VENV_STAMP) ## Generate the development context-signing keys in var/keys/ if missing
+	@$(VENV)/bin/python tools/devkeys.py
+
+run: $(VENV_STAMP) keys ## Start broker, services, gateway (http://127.0.0.1:8000); Ctrl-C stops all
+	@mkdir -p var
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile $(PROCFILE) --env deploy/local/.env
+
+test: $(VENV_STAMP) ## Run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
+	$(VENV)/bin/pytest -q
+
+lint: $(VENV_STAMP) ## ruff check and ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+contracts: $(VENV_STAMP) ## Regenerate contracts/ (OpenAPI, event JSON Schemas, AsyncAPI)
+	$(VENV)/bin/python tools/export_contracts.py
+
+clean: ## Remove local data (var/: SQLite databases, dev keys) and caches; keeps .venv and .tools
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache
+	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv and .tools (the next make bootstraps them again)
+	rm -rf $(VENV) .tools

@@ -1,0 +1,235 @@
+"""Bearer access tokens: Ed25519 JWTs from identity, checked against its JWKS (cached, rotation honoured)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from joserfc import jws, jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwk import OKPKey
+from portal_runtime.context import ALGORITHM
+
+from portal_gateway.errors import InvalidToken, MissingToken, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The verified caller: a user acting through an application, or an API client acting for itself."""
+
+    subject: str
+    subject_type: str  # "user" or "client"
+    scopes: frozenset[str]
+    mfa: bool
+    client_id: str | None
+
+
+class JwksUnavailable(Exception):
+    """The JWKS could not be fetched or parsed."""
+
+
+class JwksCache:
+    """Identity's public keys by ``kid``.
+
+    Keys rotate: a token signed by a key not seen yet triggers a refetch, but at most once per
+    ``refetch_interval_s`` so that tokens with made-up kids cannot turn the gateway into a JWKS flood.
+    Known keys are refreshed every ``max_age_s`` so a key identity withdrew stops being accepted.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        http: httpx.AsyncClient,
+        *,
+        refetch_interval_s: float = 10.0,
+        max_age_s: float = 300.0,
+        timeout_s: float = 2.0,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._url = url
+        self._http = http
+        self._refetch_interval_s = refetch_interval_s
+        self._max_age_s = max_age_s
+        self._timeout_s = timeout_s
+        self._clock = clock
+        self._keys: dict[str, OKPKey] = {}
+        self._loaded = False
+        self._fetched_at = 0.0
+        self._attempts = 0
+        self._completed = 0
+        self._last_error = ""
+        self._lock = asyncio.Lock()
+
+    @property
+    def fetches(self) -> int:
+        return self._attempts
+
+    async def key(self, kid: str) -> OKPKey | None:
+        """The key with this id, refetching the set when allowed; None when identity does not publish it."""
+        if not self._loaded or self._due(kid):
+            await self._refresh()
+        return self._keys.get(kid)
+
+    def _due(self, kid: str) -> bool:
+        age = self._clock() - self._fetched_at
+        return age >= self._max_age_s or (kid not in self._keys and age >= self._refetch_interval_s)
+
+    async def _refresh(self) -> None:
+        completed = self._completed
+        async with self._lock:
+            # Requests that waited for the lock share the fetch completed meanwhile instead of repeating it.
+            if self._completed == completed:
+                await self._load()
+        if not self._loaded:
+            raise JwksUnavailable(self._last_error)
+
+    async def _load(self) -> None:
+        self._attempts += 1
+        try:
+            self._keys = await self._fetch()
+            self._loaded = True
+        except JwksUnavailable as exc:
+            self._last_error = str(exc)
+            log.warning("JWKS fetch from %s failed (%s); %d keys known", self._url, exc, len(self._keys))
+        finally:
+            self._completed += 1
+        if self._loaded:
+            # Also after a failure: identity is asked again only after the interval, keeping the known keys.
+            self._fetched_at = self._clock()
+
+    async def _fetch(self) -> dict[str, OKPKey]:
+        try:
+            response = await self._http.get(self._url, timeout=self._timeout_s)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise JwksUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return _signing_keys(document)
+
+
+def _signing_keys(document: Any) -> dict[str, OKPKey]:
+    """The Ed25519 signing keys of a JWKS document; other keys are ignored, never trusted."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise JwksUnavailable("the JWKS document has no 'keys' list")
+    keys: dict[str, OKPKey] = {}
+    for jwk in document["keys"]:
+        if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not jwk.get("kid"):
+            continue
+        if jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[jwk["kid"]] = OKPKey.import_key({name: value for name, value in jwk.items() if name != "d"})
+        except (JoseError, ValueError) as exc:
+            log.warning("ignoring JWKS key %s: %s", jwk.get("kid"), exc)
+    return keys
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (scheme case-insensitive, RFC 6750)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("The Authorization header must be `Bearer <access token>`.")
+    return token.strip()
+
+
+class TokenVerifier:
+    """Signature (Ed25519 only), ``exp``, ``iss``, ``aud`` and ``sub`` of an access token."""
+
+    def __init__(self, jwks: JwksCache, *, issuer: str, audience: str, leeway_s: int = 10) -> None:
+        self._jwks = jwks
+        self._issuer = issuer
+        self._audience = audience
+        self._claims = jwt.JWTClaimsRegistry(
+            leeway=leeway_s,
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+
+    async def verify(self, token: str | None) -> Principal:
+        if token is None:
+            raise MissingToken()
+        key = await self._key_for(token)
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM]).claims
+        except BadSignatureError:
+            raise InvalidToken("The access token signature is invalid (tampered or not issued by identity).") from None
+        except JoseError:
+            raise InvalidToken("The access token is malformed.") from None
+        self._check_claims(claims)
+        return _principal(claims)
+
+    async def _key_for(self, token: str) -> OKPKey:
+        try:
+            header = jws.extract_compact(token.encode()).protected
+        except (JoseError, ValueError, UnicodeError):
+            raise InvalidToken("The access token is not a signed JWT.") from None
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"The access token must be signed with {ALGORITHM}.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("The access token header names no key (kid).")
+        try:
+            key = await self._jwks.key(kid)
+        except JwksUnavailable as exc:
+            raise UpstreamUnavailable(
+                "The identity keys needed to check access tokens cannot be fetched.", component="identity"
+            ) from exc
+        if key is None:
+            raise InvalidToken("The access token is signed by an unknown key.")
+        return key
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        try:
+            self._claims.validate(claims)
+        except ExpiredTokenError:
+            raise InvalidToken("The access token has expired.") from None
+        except MissingClaimError as exc:
+            raise InvalidToken(f"The access token lacks the claim(s) {exc.claim}.") from None
+        except InvalidClaimError as exc:
+            raise InvalidToken(_claim_detail(exc.claim, self._issuer, self._audience)) from None
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str) or not isinstance(claims.get("mfa", False), bool):
+            raise InvalidToken("The access token has a malformed scope or mfa claim.")
+
+
+def _claim_detail(claim: str, issuer: str, audience: str) -> str:
+    if claim == "aud":
+        return f"The access token is not meant for this API (audience must be {audience})."
+    if claim == "iss":
+        return f"The access token was not issued by {issuer}."
+    if claim in ("nbf", "iat"):
+        return "The access token is not valid yet."
+    return f"The access token claim {claim} is invalid."
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    client_id = claims.get("client_id") if isinstance(claims.get("client_id"), str) else None
+    subject = str(claims["sub"])
+    # client_credentials tokens (RFC 9068): the client is its own subject.
+    is_client = client_id is not None and subject == client_id
+    return Principal(
+        subject=f"client:{client_id}" if is_client else subject,
+        subject_type="client" if is_client else "user",
+        scopes=frozenset(claims.get("scope", "").split()),
+        mfa=bool(claims.get("mfa", False)),
+        client_id=client_id,
+    )

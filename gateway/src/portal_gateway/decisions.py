@@ -1,0 +1,109 @@
+"""Authorization decisions: delegation says what a user may do on a business; the gateway enforces it.
+
+The client sits behind :class:`DecisionSource` so a cache with event-driven invalidation (delegation change
+events, bounded staleness) can wrap it later without touching the callers. There is no cache yet: every
+business request asks delegation.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from portal_gateway.errors import MissingScope, NotAssociated, UpstreamUnavailable
+
+DECISIONS_PATH = "/internal/decisions"
+
+
+class DecisionRequest(BaseModel):
+    """What the gateway asks delegation for one request."""
+
+    user_id: str
+    business: str = Field(description="BN9 acted on.")
+    program_account: str | None = Field(default=None, description="BN15 acted on, when the path names one.")
+    scope: str = Field(description="The scope the operation needs.")
+
+
+class Decision(BaseModel):
+    """Delegation's answer: whether the user is associated, and the rights its role and relationship give."""
+
+    allow: bool
+    reason: str
+    role: str | None = None
+    scopes: list[str] = Field(default_factory=list, description="Scopes derived from the role (and relationship).")
+    program_accounts: list[str] | None = Field(default=None, description="BN15s allowed; None means all.")
+    via_provider: str | None = Field(default=None, description="Provider BN9 the user acts through.")
+    visibility: list[str] = Field(default_factory=list)
+
+
+class DecisionSource(Protocol):
+    async def decide(self, request: DecisionRequest) -> Decision: ...
+
+
+class DecisionClient:
+    """Asks delegation's internal decision endpoint; any failure is a 503 naming delegation."""
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient, *, timeout_s: float = 3.0) -> None:
+        self._url = base_url.rstrip("/") + DECISIONS_PATH
+        self._http = http
+        self._timeout_s = timeout_s
+
+    async def decide(self, request: DecisionRequest) -> Decision:
+        try:
+            response = await self._http.post(self._url, json=request.model_dump(mode="json"), timeout=self._timeout_s)
+        except httpx.TimeoutException as exc:
+            raise _unavailable("did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise _unavailable("cannot be reached") from exc
+        if response.status_code != 200:
+            raise _unavailable(f"answered {response.status_code}")
+        try:
+            return Decision.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise _unavailable("answered with a malformed decision") from exc
+
+
+def _unavailable(what: str) -> UpstreamUnavailable:
+    # Without a decision the gateway cannot know the caller's rights, so it refuses rather than guesses.
+    return UpstreamUnavailable(
+        f"The authorization service (delegation) {what}; access cannot be decided. Retry shortly.",
+        component="delegation",
+    )
+
+
+def effective_scopes(decision: Decision, token_scopes: frozenset[str]) -> list[str]:
+    """What the role allows and the application was granted: the intersection, sorted for stable tokens."""
+    return sorted(set(decision.scopes) & token_scopes)
+
+
+def enforce(
+    decision: Decision, scope: str, token_scopes: frozenset[str], program_account: str | None = None
+) -> list[str]:
+    """The effective scopes when they include ``scope``; otherwise a 403 problem saying why."""
+    if not decision.allow:
+        raise NotAssociated(decision.reason or "You are not associated with this business.")
+    if program_account is not None and decision.program_accounts is not None:
+        if program_account not in decision.program_accounts:
+            raise NotAssociated(f"Your access to this business does not cover program account {program_account}.")
+    effective = effective_scopes(decision, token_scopes)
+    if scope in effective:
+        return effective
+    if scope in decision.scopes:
+        raise token_lacks(scope)
+    raise MissingScope(
+        f"This operation needs the scope {scope}, which your role"
+        f"{f' ({decision.role})' if decision.role else ''} on this business does not give.",
+        remediation="Ask an account manager of the business for a role that includes it.",
+    )
+
+
+def token_lacks(scope: str) -> MissingScope:
+    """The 403 when the user could, but the access token was not granted the scope."""
+    # RFC 6750 section 3.1: the challenge tells the client to ask the user for a token with more scope.
+    return MissingScope(
+        f"This operation needs the scope {scope}, which the access token was not granted.",
+        remediation=f"Request an access token that includes the scope {scope}.",
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+    )

@@ -1,0 +1,162 @@
+"""The gateway application: its own health and metrics endpoints, and a catch-all that routes by the table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from portal_runtime.context import ContextSigner
+from portal_runtime.metrics import Metrics, MetricsMiddleware
+from portal_runtime.problems import PortalError, install_problem_handlers
+from portal_runtime.requestid import RequestIdMiddleware, current_request_id
+from starlette.requests import ClientDisconnect
+
+from portal_gateway.auth import JwksCache, TokenVerifier
+from portal_gateway.authorize import Authorizer
+from portal_gateway.config import Settings, context_signing_key
+from portal_gateway.decisions import DecisionClient
+from portal_gateway.docs import aggregate_openapi
+from portal_gateway.errors import GatewayInternalError
+from portal_gateway.health import stack_health
+from portal_gateway.proxy import Proxy, UpstreamMetrics
+from portal_gateway.routes import HTTP_METHODS, RouteTable
+
+log = logging.getLogger(__name__)
+
+# Below uvicorn's 5 s keep-alive: the gateway drops an idle connection before the service can close it under it.
+KEEPALIVE_EXPIRY_S = 4.0
+
+
+@dataclass(frozen=True)
+class GatewayRuntime:
+    """What exists only while the app runs (between lifespan start and stop)."""
+
+    http: httpx.AsyncClient
+    authorizer: Authorizer
+    proxy: Proxy
+
+
+def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+        limits=httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_keepalive_connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY_S,
+        ),
+        follow_redirects=False,  # a service's redirect is the caller's to follow
+        trust_env=False,  # an HTTP_PROXY in the environment must not capture service-to-service calls
+    )
+
+
+def _runtime(settings: Settings, http: httpx.AsyncClient, signer: ContextSigner, metrics: Metrics) -> GatewayRuntime:
+    jwks = JwksCache(
+        settings.jwks_url,
+        http,
+        refetch_interval_s=settings.jwks_refetch_interval_s,
+        max_age_s=settings.jwks_max_age_s,
+        timeout_s=settings.jwks_timeout_s,
+    )
+    verifier = TokenVerifier(
+        jwks, issuer=settings.token_issuer, audience=settings.token_audience, leeway_s=settings.token_leeway_s
+    )
+    decisions = DecisionClient(settings.services["delegation"], http, timeout_s=settings.decision_timeout_s)
+    proxy = Proxy(settings.services, http, signer, UpstreamMetrics(metrics.registry))
+    return GatewayRuntime(http=http, authorizer=Authorizer(verifier, decisions), proxy=proxy)
+
+
+async def forward(request: Request) -> Response:
+    """Every request that is not the gateway's own: match, authenticate, authorize, forward."""
+    routes: RouteTable = request.app.state.routes
+    gateway: GatewayRuntime = request.app.state.gateway
+    match = routes.match(request.method, request.scope["path"])
+    request_id = current_request_id.get()
+    try:
+        context = await gateway.authorizer.context_for(match, request.headers.get("authorization"), request_id)
+        return await gateway.proxy.forward(request, match, context, request_id)
+    except PortalError:
+        raise
+    except ClientDisconnect:
+        return Response(status_code=499)  # nobody is left to read an answer; 499 keeps it visible in metrics
+    except Exception as exc:
+        # Rendered here rather than by the generic handler, which runs outside the request-id middleware.
+        log.exception("unexpected failure forwarding %s %s", request.method, match.operation.template)
+        raise GatewayInternalError(
+            "An unexpected error occurred in the gateway; quote the request id when reporting it."
+        ) from exc
+
+
+def _own_routes(settings: Settings, metrics: Metrics) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/livez", summary="Liveness of the gateway process")
+    async def livez() -> dict[str, str]:
+        return {"status": "ok", "component": "gateway"}
+
+    @router.get("/healthz", summary="Readiness of every service and the broker")
+    async def healthz(request: Request) -> JSONResponse:
+        gateway: GatewayRuntime = request.app.state.gateway
+        healthy, body = await stack_health(
+            gateway.http, settings.services, settings.kafka_bootstrap_servers, settings.health_timeout_s
+        )
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics")
+    async def prometheus() -> Any:
+        return metrics.render()
+
+    document = aggregate_openapi(settings.contracts_dir, list(settings.services))
+
+    @router.get("/openapi.json", summary="The whole public API in one OpenAPI document")
+    async def openapi() -> dict[str, Any]:
+        return document
+
+    @router.get("/docs", summary="API documentation", response_class=HTMLResponse)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="CARM portal API")
+
+    return router
+
+
+def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The gateway; refuses to build when the contracts do not make a safe route table.
+
+    ``transport`` replaces the network for upstream calls (tests route them to in-process apps).
+    """
+    settings = settings or Settings()
+    routes = RouteTable.from_directory(settings.contracts_dir, settings.services)
+    signer = ContextSigner(context_signing_key(settings), settings.context_audience, settings.context_ttl_s)
+    metrics = Metrics("gateway")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with new_http_client(settings, transport) as http:
+            app.state.gateway = _runtime(settings, http, signer, metrics)
+            yield
+
+    app = FastAPI(
+        title="Portal gateway",
+        lifespan=lifespan,
+        # The public contract is the services' documents in contracts/openapi; the gateway adds none.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.routes = routes
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.include_router(_own_routes(settings, metrics))
+    app.router.add_route("/{path:path}", forward, methods=sorted(HTTP_METHODS), include_in_schema=False)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, router_app=app)
+    app.add_middleware(RequestIdMiddleware)
+    log.info("gateway routes %d operations of %d services", len(routes), len(settings.services))
+    return app

@@ -1,0 +1,100 @@
+"""When a service or delegation fails: a prompt problem naming the component, never a hang or a stack trace."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
+
+from portal_runtime.testing.infra import free_port
+
+if TYPE_CHECKING:
+    from portal_gateway.tests.conftest import Stack
+
+StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
+BN = "123456789"
+LOOKUP = "/v1/businesses/lookup"  # a public ledger route: no token, no decision, only the upstream call
+
+
+SERVICES = {
+    "identity": "http://identity.test",
+    "ledger": "http://ledger.test",
+    "delegation": "http://delegation.test",
+}
+
+
+async def test_a_service_that_is_down_is_a_prompt_503_naming_it(make_stack: StackFactory) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with make_stack(services=SERVICES | {"ledger": closed}) as stack:
+        started = time.monotonic()
+        response = await stack.client.get(LOOKUP, headers={"X-Request-ID": "down-service-1"})
+        elapsed = time.monotonic() - started
+
+    body = stack.problem(response)
+    assert response.status_code == 503
+    assert (body["code"], body["component"]) == ("service_unavailable", "ledger")
+    assert "ledger" in body["detail"]
+    assert body["request_id"] == "down-service-1"
+    assert elapsed < 2.0
+
+
+async def test_a_service_that_does_not_answer_is_a_504_after_the_read_timeout(
+    make_stack: StackFactory, silent_server: str
+) -> None:
+    services = SERVICES | {"ledger": silent_server}
+    async with make_stack(services=services, read_timeout_s=0.3) as stack:
+        started = time.monotonic()
+        response = await stack.client.get(LOOKUP)
+        elapsed = time.monotonic() - started
+
+    body = stack.problem(response)
+    assert response.status_code == 504
+    assert (body["code"], body["component"]) == ("upstream_timeout", "ledger")
+    assert "ledger" in body["detail"]
+    assert 0.3 <= elapsed < 2.0
+
+
+async def test_a_service_answering_garbage_is_a_502_naming_it(make_stack: StackFactory, garbage_server: str) -> None:
+    async with make_stack(services=SERVICES | {"ledger": garbage_server}) as stack:
+        response = await stack.client.get(LOOKUP)
+
+    body = stack.problem(response)
+    assert (response.status_code, body["code"], body["component"]) == (502, "bad_gateway", "ledger")
+
+
+async def test_when_delegation_is_down_business_routes_are_503_naming_delegation(make_stack: StackFactory) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with make_stack(services=SERVICES | {"delegation": closed}) as stack:
+        started = time.monotonic()
+        response = await stack.client.get(
+            f"/v1/businesses/{BN}/balance", headers=stack.bearer(scopes=["financial:read"])
+        )
+        elapsed = time.monotonic() - started
+
+        body = stack.problem(response)
+        assert response.status_code == 503
+        assert (body["code"], body["component"]) == ("service_unavailable", "delegation")
+        assert "delegation" in body["detail"]
+        assert stack.ledger.state.seen == []  # refused, not guessed
+        assert elapsed < 2.0
+
+
+async def test_a_failing_decision_is_a_503_not_an_access(stack: Stack) -> None:
+    stack.grants.grant(stack.user, BN, ["financial:read"])
+    stack.grants.failing_with = 500
+
+    response = await stack.client.get(f"/v1/businesses/{BN}/balance", headers=stack.bearer(scopes=["financial:read"]))
+
+    body = stack.problem(response)
+    assert (response.status_code, body["component"]) == (503, "delegation")
+    assert "answered 500" in body["detail"]
+    assert stack.ledger.state.seen == []
+
+
+async def test_a_problem_the_service_answers_is_passed_through_untouched(stack: Stack) -> None:
+    response = await stack.client.get("/v1/tariff/items/0000000000")
+
+    body = stack.problem(response)
+    assert (response.status_code, body["code"]) == (404, "tariff_item_not_found")
+    assert "component" not in body

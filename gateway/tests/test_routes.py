@@ -1,0 +1,185 @@
+"""The route table compiled from OpenAPI documents: matching, 404/405, and the refusals at start-up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from portal_contracts import OPENAPI_DIR
+from portal_gateway.config import DEFAULT_SERVICES, Settings
+from portal_gateway.errors import MethodNotAllowed, RouteTableError
+from portal_gateway.main import create_app
+from portal_gateway.routes import RouteTable
+from portal_runtime.access import Acting
+from portal_runtime.problems import NotFound
+
+
+def op(acting: str | None = "business", scope: str | None = "financial:read", **extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"responses": {"200": {"description": "ok"}}, **extra}
+    if acting is not None:
+        spec["x-acting"] = acting
+    if scope is not None:
+        spec["x-scope"] = scope
+    return spec
+
+
+def doc(paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+REGISTRY = doc(
+    {
+        # Listed before the literal on purpose: matching must not depend on document order.
+        "/v1/businesses/{bn}": {"get": op(scope="business_profile:read"), "patch": op(scope="business_profile:write")},
+        "/v1/businesses/lookup": {"get": op("public", None)},
+        "/v1/businesses/{bn}/program-accounts/{bn15}": {"get": op("program_account", "program_accounts:read")},
+        "/v1/businesses/{sp_bn}/client-groups": {"post": op(scope="relationships:write")},
+        "/healthz": {"get": op(None, None, tags=["operations"])},
+    }
+)
+LEDGER = doc(
+    {
+        "/v1/businesses/{bn}/balance": {"get": op()},
+        "/v1/me/notices": {"get": op("self", None)},
+        "/internal/proof-checks": {"post": op(None, None)},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def table() -> RouteTable:
+    return RouteTable.from_documents({"business-registry": REGISTRY, "ledger": LEDGER})
+
+
+def test_literal_segment_beats_parameter_whatever_the_document_order(table: RouteTable) -> None:
+    lookup = table.match("GET", "/v1/businesses/lookup")
+    business = table.match("GET", "/v1/businesses/123456789")
+
+    assert lookup.operation.template == "/v1/businesses/lookup"
+    assert lookup.operation.acting is Acting.PUBLIC
+    assert business.operation.template == "/v1/businesses/{bn}"
+    assert business.business == "123456789"
+
+
+def test_a_literal_branch_that_dead_ends_falls_back_to_the_parameter(table: RouteTable) -> None:
+    match = table.match("GET", "/v1/businesses/lookup/balance")
+
+    assert match.operation.service == "ledger"
+    assert match.business == "lookup"
+
+
+def test_business_and_program_account_are_taken_from_the_path(table: RouteTable) -> None:
+    match = table.match("GET", "/v1/businesses/123456789/program-accounts/123456789RM0001")
+    provider = table.match("POST", "/v1/businesses/111111118/client-groups")
+
+    assert match.path_params == {"bn": "123456789", "bn15": "123456789RM0001"}
+    assert (match.business, match.program_account) == ("123456789", "123456789RM0001")
+    assert match.operation.scope == "program_accounts:read"
+    assert provider.business == "111111118"  # {sp_bn} names the business acted on too
+    assert provider.program_account is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/nothing-here",
+        "/v1/businesses/123456789/unknown",
+        "/v1/businesses/",  # an empty segment is not a business number
+        "/v1//businesses",
+        "/v1/businesses/../internal/proof-checks",  # an HTTP client would resolve the dot segments
+        "/v1/businesses/./123456789",
+        "",
+    ],
+)
+def test_an_unknown_path_is_a_404_problem(table: RouteTable, path: str) -> None:
+    with pytest.raises(NotFound) as raised:
+        table.match("GET", path)
+
+    assert raised.value.status == 404
+
+
+def test_a_known_path_with_another_method_is_a_405_listing_the_allowed_ones(table: RouteTable) -> None:
+    with pytest.raises(MethodNotAllowed) as raised:
+        table.match("DELETE", "/v1/businesses/123456789")
+
+    assert raised.value.status == 405
+    assert raised.value.headers == {"Allow": "GET, PATCH"}
+
+
+def test_head_is_not_implied_by_get_since_the_services_do_not_answer_it(table: RouteTable) -> None:
+    with pytest.raises(MethodNotAllowed):
+        table.match("HEAD", "/v1/businesses/123456789/balance")
+
+
+def test_internal_paths_and_operations_endpoints_are_never_routed(table: RouteTable) -> None:
+    templates = {o.template for o in table.operations}
+
+    assert "/internal/proof-checks" not in templates  # no x-acting, yet no refusal: it is never routed
+    assert "/healthz" not in templates
+    for path in ("/internal/proof-checks", "/healthz"):
+        with pytest.raises(NotFound):
+            table.match("POST" if "internal" in path else "GET", path)
+    assert len(table) == 7
+
+
+def test_an_operation_without_x_acting_refuses_the_start_naming_it() -> None:
+    forgetful = doc({"/v1/businesses/{bn}/payments": {"post": op(acting=None)}})
+
+    with pytest.raises(RouteTableError, match=r"ledger: POST /v1/businesses/\{bn\}/payments declares no x-acting"):
+        RouteTable.from_documents({"ledger": forgetful})
+
+
+@pytest.mark.parametrize(
+    ("template", "acting", "scope", "complaint"),
+    [
+        ("/v1/businesses/{bn}/balance", "business", None, "declares no x-scope"),
+        ("/v1/balances", "business", "financial:read", "its path names none"),
+        ("/v1/businesses/{bn}/transactions", "program_account", "financial:read", r"names none \(\{bn15\}\)"),
+        ("/v1/businesses/{bn}/x", "everyone", None, "unknown x-acting 'everyone'"),
+        ("/v1/items/{code}.json", "public", None, "must be a whole segment"),
+    ],
+)
+def test_operations_the_gateway_could_not_enforce_are_refused(
+    template: str, acting: str, scope: str | None, complaint: str
+) -> None:
+    with pytest.raises(RouteTableError, match=complaint):
+        RouteTable.from_documents({"ledger": doc({template: {"get": op(acting, scope)}})})
+
+
+def test_two_services_declaring_the_same_operation_refuse_the_start() -> None:
+    rulings = doc({"/v1/businesses/{bn}/balance": {"get": op(scope="rulings:read")}})
+
+    with pytest.raises(RouteTableError, match=r"declared by ledger .* and by rulings"):
+        RouteTable.from_documents({"ledger": LEDGER, "rulings": rulings})
+
+
+def test_templates_that_differ_only_in_parameter_names_are_duplicates() -> None:
+    first = doc({"/v1/businesses/{bn}/groups": {"get": op(scope="relationships:read")}})
+    second = doc({"/v1/businesses/{sp_bn}/groups": {"get": op(scope="relationships:read")}})
+
+    with pytest.raises(RouteTableError, match="unambiguously"):
+        RouteTable.from_documents({"delegation": first, "rulings": second})
+
+
+def test_the_committed_contracts_compile() -> None:
+    table = RouteTable.from_directory(OPENAPI_DIR, DEFAULT_SERVICES)
+
+    jwks = table.match("GET", "/v1/oauth/jwks")
+    assert (jwks.operation.service, jwks.operation.acting) == ("identity", Acting.PUBLIC)
+    assert all(not o.template.endswith(("/healthz", "/readyz")) for o in table.operations)
+
+
+def test_a_contract_for_a_service_without_a_url_refuses_the_start(tmp_path: Path) -> None:
+    (tmp_path / "payroll.json").write_text(json.dumps(LEDGER))
+
+    with pytest.raises(RouteTableError, match="'payroll', which has no base URL"):
+        RouteTable.from_directory(tmp_path, DEFAULT_SERVICES)
+
+
+def test_create_app_refuses_to_start_on_a_contract_missing_x_acting(tmp_path: Path) -> None:
+    (tmp_path / "ledger.json").write_text(json.dumps(doc({"/v1/businesses/{bn}/payments": {"post": op(None)}})))
+
+    with pytest.raises(RouteTableError, match="ledger: POST"):
+        create_app(Settings(environment="test", contracts_dir=tmp_path))
