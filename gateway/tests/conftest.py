@@ -23,10 +23,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from joserfc.jwk import OKPKey
+from sqlalchemy import update
+
 from identity.config import Settings as IdentitySettings
 from identity.keys.models import SigningKey
 from identity.main import create_app as create_identity_app
-from joserfc.jwk import OKPKey
 from portal_gateway.config import Settings
 from portal_gateway.decisions import Decision, DecisionRequest
 from portal_gateway.main import create_app
@@ -34,7 +36,6 @@ from portal_runtime.access import Acting, access
 from portal_runtime.context import ContextVerifier, CurrentContext, generate_signing_key
 from portal_runtime.messaging import utcnow
 from portal_runtime.problems import NotFound, install_problem_handlers
-from sqlalchemy import update
 
 BN = "123456789"
 OTHER_BN = "987654321"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from joserfc import jws, jwt
 from joserfc.jwk import OctKey, OKPKey
+
 from portal_gateway.auth import JwksCache
 from portal_runtime.testing.infra import free_port
 

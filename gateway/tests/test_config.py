@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from portal_contracts import OPENAPI_DIR
 from portal_gateway.__main__ import main as run_gateway
 from portal_gateway.config import DEFAULT_SERVICES, Settings, context_signing_key
 from portal_runtime.context import generate_signing_key
-from pydantic import ValidationError
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from portal_contracts import OPENAPI_DIR
 from portal_gateway.config import DEFAULT_SERVICES, Settings
 from portal_gateway.errors import MethodNotAllowed, RouteTableError

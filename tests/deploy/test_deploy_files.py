@@ -22,10 +22,11 @@ import pytest
 import yaml
 from honcho.environ import parse as parse_dotenv
 from honcho.environ import parse_procfile
-from portal_runtime.migrations import SERVICES as MIGRATABLE
-from portal_runtime.settings import PortalSettings, ServiceSettings
 from sqlalchemy.engine import make_url
 from starlette.routing import Match
+
+from portal_runtime.migrations import SERVICES as MIGRATABLE
+from portal_runtime.settings import PortalSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

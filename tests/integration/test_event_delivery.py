@@ -12,19 +12,20 @@ import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+
 import business_registry.config
 import business_registry.main
 import delegation.config
 import delegation.main
-import pytest
-from aiokafka import AIOKafkaConsumer
 from portal_contracts.events import BusinessRegistered
 from portal_runtime.consumer import Subscription
 from portal_runtime.messaging import EventRecord, dead_letter_topic, topic_for
 from portal_runtime.relay import record_from_row
 from portal_runtime.service import ServiceRuntime
 from portal_runtime.testing.infra import PostgresServer, TansuBroker, wait_for
-from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,10 @@ import importlib
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect
+
 from portal_runtime.testing.apps import running
 from portal_runtime.testing.infra import PostgresServer, TansuBroker, free_port
-from sqlalchemy import inspect
 
 SERVICES = {
     "identity": "identity",

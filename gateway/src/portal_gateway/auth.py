@@ -19,9 +19,9 @@ from joserfc.errors import (
     MissingClaimError,
 )
 from joserfc.jwk import OKPKey
-from portal_runtime.context import ALGORITHM
 
 from portal_gateway.errors import InvalidToken, MissingToken, UpstreamUnavailable
+from portal_runtime.context import ALGORITHM
 
 log = logging.getLogger(__name__)
 

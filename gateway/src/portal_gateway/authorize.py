@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from portal_runtime.access import Acting
-from portal_runtime.context import InternalContext
-from portal_runtime.problems import NotFound
-
 from portal_gateway.auth import Principal, TokenVerifier, bearer_token
 from portal_gateway.decisions import DecisionRequest, DecisionSource, enforce, token_lacks
 from portal_gateway.routes import RouteMatch
+from portal_runtime.access import Acting
+from portal_runtime.context import InternalContext
+from portal_runtime.problems import NotFound
 
 
 class Authorizer:

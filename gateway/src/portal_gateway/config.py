@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 
 from joserfc.jwk import OKPKey
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
 from portal_contracts import OPENAPI_DIR
 from portal_runtime.context import generate_signing_key, load_key
 from portal_runtime.settings import DEV_ENVIRONMENTS, PortalSettings
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
 
 log = logging.getLogger(__name__)
 

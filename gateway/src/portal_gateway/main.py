@@ -12,10 +12,6 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from portal_runtime.context import ContextSigner
-from portal_runtime.metrics import Metrics, MetricsMiddleware
-from portal_runtime.problems import PortalError, install_problem_handlers
-from portal_runtime.requestid import RequestIdMiddleware, current_request_id
 from starlette.requests import ClientDisconnect
 
 from portal_gateway.auth import JwksCache, TokenVerifier
@@ -27,6 +23,10 @@ from portal_gateway.errors import GatewayInternalError
 from portal_gateway.health import stack_health
 from portal_gateway.proxy import Proxy, UpstreamMetrics
 from portal_gateway.routes import HTTP_METHODS, RouteTable
+from portal_runtime.context import ContextSigner
+from portal_runtime.metrics import Metrics, MetricsMiddleware
+from portal_runtime.problems import PortalError, install_problem_handlers
+from portal_runtime.requestid import RequestIdMiddleware, current_request_id
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,6 @@ import time
 from collections.abc import Iterable, Mapping
 
 import httpx
-from portal_runtime import context as internal_context
-from portal_runtime.context import ContextSigner, InternalContext
-from portal_runtime.metrics import LATENCY_BUCKETS
-from portal_runtime.problems import PortalError
-from portal_runtime.requestid import HEADER as REQUEST_ID_HEADER
 from prometheus_client import CollectorRegistry, Histogram
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
@@ -23,6 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 from portal_gateway.errors import BadGateway, UpstreamTimeout, UpstreamUnavailable
 from portal_gateway.routes import RouteMatch
+from portal_runtime import context as internal_context
+from portal_runtime.context import ContextSigner, InternalContext
+from portal_runtime.metrics import LATENCY_BUCKETS
+from portal_runtime.problems import PortalError
+from portal_runtime.requestid import HEADER as REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
 

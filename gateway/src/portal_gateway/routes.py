@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal_gateway.errors import MethodNotAllowed, RouteTableError
 from portal_runtime.access import Acting
 from portal_runtime.problems import NotFound
-
-from portal_gateway.errors import MethodNotAllowed, RouteTableError
 
 NEVER_ROUTED_TAG = "operations"  # /healthz, /readyz, /metrics of each service
 INTERNAL_PREFIX = "/internal/"  # service-to-service APIs, never public

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
 from portal_runtime.bus import InMemoryBus
 from portal_runtime.db import create_engine, create_session_factory, new_metadata
 from portal_runtime.messaging import MessagingTables, messaging_tables
-from sqlalchemy import Column, Integer, MetaData, String, Table
 
 
 class Shop:

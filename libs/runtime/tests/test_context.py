@@ -4,6 +4,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from joserfc import jwt
+
 from portal_runtime.context import (
     ALGORITHM,
     ContextSigner,

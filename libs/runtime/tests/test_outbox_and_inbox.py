@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, insert, select
+
 from portal_runtime.consumer import InboxDispatcher, PoisonMessage, Subscription
 from portal_runtime.messaging import EventRecord, UnitOfWork, topic_for
 from portal_runtime.relay import OutboxRelay
-from sqlalchemy import func, insert, select
 
 from .events import OrderPlaced
 

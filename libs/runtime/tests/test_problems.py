@@ -1,8 +1,9 @@
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel, Field
+
 from portal_runtime.problems import Conflict, install_problem_handlers
 from portal_runtime.requestid import RequestIdMiddleware
-from pydantic import BaseModel, Field
 
 
 class Registration(BaseModel):

@@ -1,7 +1,8 @@
 import pytest
-from portal_runtime.settings import ServiceSettings
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
+
+from portal_runtime.settings import ServiceSettings
 
 
 class LedgerLike(ServiceSettings):
