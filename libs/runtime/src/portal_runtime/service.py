@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import asyncpg
+import sqlalchemy.exc
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
@@ -33,6 +35,8 @@ from portal_runtime.requestid import RequestIdMiddleware, current_request_id
 from portal_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+# Connection refused, or a PostgreSQL that is still starting up / recovering.
+DATABASE_NOT_UP = (OSError, asyncpg.exceptions.CannotConnectNowError, sqlalchemy.exc.InterfaceError)
 
 StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
 
@@ -113,7 +117,7 @@ class ServiceRuntime:
             try:
                 await migrations.upgrade(self.spec.package, self.settings.database_url)
                 return
-            except (OSError, ConnectionError) as exc:  # database not up yet: services start in any order
+            except DATABASE_NOT_UP as exc:  # services start in any order: wait for the database
                 if attempt == attempts:
                     raise
                 log.warning("%s: database not reachable (%s); retrying", self.spec.name, exc)
