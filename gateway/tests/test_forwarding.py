@@ -66,6 +66,18 @@ async def test_a_program_account_of_another_business_is_404_without_asking_deleg
     assert stack.grants.asked == []
 
 
+async def test_a_malformed_business_number_is_422_without_asking_delegation(stack: Stack) -> None:
+    for path in [
+        "/v1/businesses/12345/program-accounts/12345RM0001/transactions",
+        f"/v1/businesses/{BN}/program-accounts/{BN}XX0001/transactions",
+    ]:
+        response = await stack.client.get(path, headers=stack.bearer(scopes=["financial:read"]))
+
+        assert response.status_code == 422, path
+        assert response.json()["code"] == "invalid_business_number"
+    assert stack.grants.asked == []
+
+
 async def test_a_forged_incoming_context_header_is_dropped(stack: Stack) -> None:
     stack.grants.grant(stack.user, BN, ["financial:read"])
     # Even a well-formed token, signed by another key and claiming everything, never reaches the service.

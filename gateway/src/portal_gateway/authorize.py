@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from portal_gateway.auth import Principal, TokenVerifier, bearer_token
 from portal_gateway.decisions import DecisionRequest, DecisionSource, enforce, token_lacks
 from portal_gateway.routes import RouteMatch
 from portal_runtime.access import Acting
 from portal_runtime.context import InternalContext
-from portal_runtime.problems import NotFound
+from portal_runtime.problems import NotFound, Unprocessable
+
+BN9 = re.compile(r"[0-9]{9}")
+BN15 = re.compile(r"[0-9]{9}RM[0-9]{4}")
 
 
 class Authorizer:
@@ -43,6 +48,12 @@ class Authorizer:
     async def _business_context(self, match: RouteMatch, principal: Principal, request_id: str) -> InternalContext:
         business, program_account, scope = match.business, match.program_account, match.operation.scope
         assert business is not None and scope is not None  # the route table refuses operations without them
+        if not BN9.fullmatch(business) or (program_account is not None and not BN15.fullmatch(program_account)):
+            raise Unprocessable(
+                "A business number is 9 digits (BN9) and a program account number is the BN9, RM and 4 digits "
+                "(BN15, e.g. 123456789RM0001).",
+                code="invalid_business_number",
+            )
         if program_account is not None and not program_account.startswith(business):
             raise NotFound(f"Program account {program_account} does not belong to business {business}.")
         decision = await self._decisions.decide(

@@ -10,32 +10,12 @@ from __future__ import annotations
 from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
+from portal_contracts.internal import Decision, DecisionRequest
 from portal_gateway.errors import MissingScope, NotAssociated, UpstreamUnavailable
 
 DECISIONS_PATH = "/internal/decisions"
-
-
-class DecisionRequest(BaseModel):
-    """What the gateway asks delegation for one request."""
-
-    user_id: str
-    business: str = Field(description="BN9 acted on.")
-    program_account: str | None = Field(default=None, description="BN15 acted on, when the path names one.")
-    scope: str = Field(description="The scope the operation needs.")
-
-
-class Decision(BaseModel):
-    """Delegation's answer: whether the user is associated, and the rights its role and relationship give."""
-
-    allow: bool
-    reason: str
-    role: str | None = None
-    scopes: list[str] = Field(default_factory=list, description="Scopes derived from the role (and relationship).")
-    program_accounts: list[str] | None = Field(default=None, description="BN15s allowed; None means all.")
-    via_provider: str | None = Field(default=None, description="Provider BN9 the user acts through.")
-    visibility: list[str] = Field(default_factory=list)
 
 
 class DecisionSource(Protocol):
