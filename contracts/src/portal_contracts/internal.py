@@ -33,7 +33,8 @@ class Decision(BaseModel):
     role: str | None = None
     scopes: list[str] = Field(default_factory=list, description="Role-derived scopes on this business.")
     program_accounts: list[ProgramAccountNumber] | None = Field(
-        default=None, description="Program accounts the scopes apply to; None means every program account.")
+        default=None, description="Program accounts the scopes apply to; None means every program account."
+    )
     via_provider: BusinessNumber | None = None
     visibility: list[str] = Field(default_factory=list)
 

@@ -1,5 +1,60 @@
-from portal_runtime.problems import PortalError
+"""The delegation service's errors: each carries its HTTP status, a stable ``code`` and a title (RFC 9457)."""
+
+from __future__ import annotations
+
+from portal_runtime.problems import FieldError, PortalError
 
 
 class DelegationError(PortalError):
     """Base of the delegation service's errors (rendered as RFC 9457 problems)."""
+
+
+class BusinessNotRegistered(DelegationError):
+    status, code, title = 404, "business_not_registered", "Business not registered"
+
+    def __init__(self, bn: str) -> None:
+        super().__init__(
+            f"No business {bn} is registered on the portal.",
+            remediation="Check the business number, or register the business first.",
+        )
+
+
+class ContextMismatch(DelegationError):
+    """The gateway's context names another business than the path: never forwarded by a correct gateway."""
+
+    status, code, title = 403, "context_mismatch", "Acting context does not match the path"
+
+    def __init__(self, bn: str) -> None:
+        super().__init__(f"The acting context does not name business {bn}.")
+
+
+class UserRequired(DelegationError):
+    status, code, title = 403, "user_required", "A signed-in user is required"
+
+    def __init__(self) -> None:
+        super().__init__("Only a user, not an API client acting for itself, can do this.")
+
+
+class NotAccountManager(DelegationError):
+    status, code, title = 403, "not_account_manager", "Business or program account manager required"
+
+    def __init__(self, bn: str) -> None:
+        super().__init__(
+            f"Only a business account manager (BAM) or program account manager (PAM) of {bn} can do this.",
+            remediation="Ask a BAM or PAM of the business.",
+        )
+
+
+class BusinessAccountManagerRequired(DelegationError):
+    status, code, title = 403, "bam_required", "Business account manager required"
+
+    def __init__(self, bn: str) -> None:
+        super().__init__(f"Only a business account manager (BAM) of {bn} can do this.")
+
+
+class InvalidCursor(DelegationError):
+    status, code, title = 422, "invalid_cursor", "Invalid cursor"
+
+    def __init__(self) -> None:
+        message = "The cursor is not one this list returned; start again without it."
+        super().__init__(message, errors=[FieldError(field="cursor", message=message, code="invalid_cursor")])

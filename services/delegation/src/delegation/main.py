@@ -1,9 +1,22 @@
 from fastapi import FastAPI
+
+from delegation.access_requests.router import router as access_requests_router
+from delegation.audit.router import router as audit_router
+from delegation.businesses.events import subscriptions
+from delegation.config import Settings
+from delegation.db import Base, messaging
+from delegation.decisions.router import router as decisions_router
+from delegation.employees.router import router as employees_router
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceSpec, build_service_app
 
-from delegation.config import Settings
-from delegation.db import Base, messaging
+TAGS = [
+    {"name": "access-requests", "description": "Employees ask for access to their employer; BAMs and PAMs decide."},
+    {"name": "employees", "description": "Who has which role on the business's program accounts."},
+    {"name": "contexts", "description": "The businesses the caller can act on."},
+    {"name": "audit", "description": "The append-only trail of access changes."},
+    {"name": "internal", "description": "Service-to-service operations; never routed by the gateway."},
+]
 
 
 def spec() -> ServiceSpec:
@@ -17,7 +30,9 @@ def spec() -> ServiceSpec:
         ),
         metadata=Base.metadata,
         tables=messaging,
-        routers=[],
+        routers=[access_requests_router, employees_router, decisions_router, audit_router],
+        subscriptions=subscriptions,
+        openapi_tags=TAGS,
     )
 
 

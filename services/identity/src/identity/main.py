@@ -1,17 +1,59 @@
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
+
 from identity.config import Settings
 from identity.db import Base, messaging
-from identity.keys import models as _key_models  # noqa: F401  (registers the table)
+from identity.keys import models as _key_models  # noqa: F401  (registers the tables)
 from identity.keys.router import router as keys_router
 from identity.keys.service import KeyStore
+from identity.mail.service import SmtpMailer
+from identity.me.delegation import DelegationDirectory
+from identity.me.router import router as me_router
+from identity.profile import models as _profile_models  # noqa: F401
+from identity.profile.router import router as profile_router
+from identity.sessions import models as _session_models  # noqa: F401
+from identity.sessions.router import router as sessions_router
+from identity.tokens import models as _token_models  # noqa: F401
+from identity.tokens.router import router as tokens_router
+from identity.users import models as _user_models  # noqa: F401
+from identity.users.hashing import SecretHasher
+from identity.users.router import router as users_router
+from portal_runtime.messaging import utcnow
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceRuntime, ServiceSpec, build_service_app
+
+OPENAPI_TAGS = [
+    {"name": "users", "description": "Credentials: username, password, recovery answers (seed 000 §1.5)."},
+    {"name": "sessions", "description": "Signing in: password, e-mailed one-time code, terms of use (§1.6-1.7)."},
+    {"name": "oauth", "description": "Tokens, keys and discovery."},
+    {"name": "profile", "description": "The personal profile created on the first login (§1.8)."},
+    {"name": "me", "description": "The signed-in user."},
+]
 
 
 async def _load_signing_key(runtime: ServiceRuntime) -> None:
     keys: KeyStore = runtime.app_state.keys
     async with runtime.sessions() as session, session.begin():
         await keys.ensure_active_key(session)
+
+
+async def _prepare_hasher(runtime: ServiceRuntime) -> None:
+    hasher: SecretHasher = runtime.app_state.hasher
+    await hasher.prepare()
+
+
+async def _open_delegation_directory(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    client = httpx.AsyncClient(
+        base_url=settings.delegation_url,
+        timeout=settings.delegation_timeout_s,
+        transport=runtime.app_state.delegation_transport,
+    )
+    runtime.app_state.delegation = DelegationDirectory(client)
 
 
 def spec() -> ServiceSpec:
@@ -22,13 +64,45 @@ def spec() -> ServiceSpec:
         description="Users, credentials, MFA, sessions, profile, OAuth 2 / OIDC provider and API clients.",
         metadata=Base.metadata,
         tables=messaging,
-        routers=[keys_router],
-        on_startup=[_load_signing_key],
+        routers=[users_router, sessions_router, tokens_router, keys_router, profile_router, me_router],
+        on_startup=[_load_signing_key, _prepare_hasher, _open_delegation_directory],
+        openapi_tags=OPENAPI_TAGS,
     )
 
 
-def create_app(settings: Settings | None = None, *, publisher: Publisher | None = None) -> FastAPI:
+def _closing_delegation(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The runtime has startup hooks only; the delegation client opened by one is closed when the app stops."""
+
+    @asynccontextmanager
+    async def closing(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with lifespan(app):
+                yield
+        finally:
+            directory: DelegationDirectory | None = getattr(app.state, "delegation", None)
+            if directory is not None:
+                await directory.aclose()
+                app.state.delegation = None
+
+    return closing
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    publisher: Publisher | None = None,
+    delegation_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """``delegation_transport`` replaces the network to delegation (tests mount a fake delegation app on it)."""
     settings = settings or Settings()
     app = build_service_app(spec(), settings, publisher=publisher)
     app.state.keys = KeyStore(settings.issuer, settings.access_token_ttl_s)
+    app.state.clock = utcnow
+    app.state.hasher = SecretHasher()
+    app.state.mailer = SmtpMailer(settings)
+    app.state.delegation_transport = delegation_transport
+    app.state.delegation = None
+    app.router.lifespan_context = _closing_delegation(app.router.lifespan_context)
     return app

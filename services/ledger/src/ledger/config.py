@@ -1,5 +1,6 @@
-from portal_runtime.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from portal_runtime.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -10,3 +11,5 @@ class Settings(ServiceSettings):
     service_name: str = "ledger"
     database_url: str = "sqlite+aiosqlite:///var/ledger.db"
     port: int = 8004
+    # "Today" for the proof-of-knowledge window is a calendar day of the CBSA, not of UTC.
+    business_timezone: str = "America/Toronto"

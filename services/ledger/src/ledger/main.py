@@ -1,9 +1,13 @@
 from fastapi import FastAPI
-from portal_runtime.relay import Publisher
-from portal_runtime.service import ServiceSpec, build_service_app
 
+from ledger.clock import Clock, system_clock
 from ledger.config import Settings
 from ledger.db import Base, messaging
+from ledger.facts.router import router as facts_router
+from ledger.facts.service import load_sandbox_facts
+from ledger.proofs.router import router as proofs_router
+from portal_runtime.relay import Publisher
+from portal_runtime.service import ServiceSpec, build_service_app
 
 
 def spec() -> ServiceSpec:
@@ -16,9 +20,14 @@ def spec() -> ServiceSpec:
         ),
         metadata=Base.metadata,
         tables=messaging,
-        routers=[],
+        routers=[facts_router, proofs_router],
+        on_startup=[load_sandbox_facts],
     )
 
 
-def create_app(settings: Settings | None = None, *, publisher: Publisher | None = None) -> FastAPI:
-    return build_service_app(spec(), settings or Settings(), publisher=publisher)
+def create_app(
+    settings: Settings | None = None, *, publisher: Publisher | None = None, clock: Clock | None = None
+) -> FastAPI:
+    app = build_service_app(spec(), settings or Settings(), publisher=publisher)
+    app.state.clock = clock or system_clock
+    return app

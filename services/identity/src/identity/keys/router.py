@@ -1,6 +1,7 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
+
 from portal_runtime.access import Acting, access
 from portal_runtime.service import Runtime
 

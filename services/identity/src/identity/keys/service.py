@@ -10,12 +10,12 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.jwk import OKPKey
-from portal_runtime.context import ALGORITHM
-from portal_runtime.messaging import utcnow
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.keys.models import SigningKey
+from portal_runtime.context import ALGORITHM
+from portal_runtime.messaging import utcnow
 
 
 class KeyStore:

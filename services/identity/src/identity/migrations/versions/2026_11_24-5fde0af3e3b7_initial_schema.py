@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from portal_runtime.migrations import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision: str = "5fde0af3e3b7"

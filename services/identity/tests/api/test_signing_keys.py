@@ -1,7 +1,8 @@
-from identity.config import Settings
-from identity.main import create_app
 from joserfc import jwt
 from joserfc.jwk import KeySet
+
+from identity.config import Settings
+from identity.main import create_app
 from portal_runtime.testing.apps import running
 
 

@@ -1,0 +1,82 @@
+"""Ledger's internal API, as the registry uses it: proof-of-knowledge checks and (sandbox) example answers.
+
+A new HTTP client per use keeps nothing open between requests; registration is rare. Any failure to get an
+answer is a 503 naming the ledger: the registry never guesses whether a proof holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Protocol, TypeVar
+
+import httpx
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+
+from business_registry.errors import LedgerUnavailable
+from portal_contracts.internal import ProofCheckRequest, ProofCheckResponse, ProofExamples
+
+M = TypeVar("M", bound=BaseModel)
+
+PROOF_CHECKS_PATH = "/internal/proof-checks"
+PROOF_EXAMPLES_PATH = "/internal/proof-examples/{bn15}"
+
+
+class Ledger(Protocol):
+    async def check_proofs(self, request: ProofCheckRequest) -> ProofCheckResponse: ...
+
+    async def proof_examples(self, program_accounts: Sequence[str]) -> dict[str, ProofExamples]: ...
+
+
+class LedgerClient:
+    def __init__(self, base_url: str, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = httpx.Timeout(timeout_s)
+        self._transport = transport
+
+    @asynccontextmanager
+    async def _http(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as http:
+            yield http
+
+    async def check_proofs(self, request: ProofCheckRequest) -> ProofCheckResponse:
+        async with self._http() as http:
+            return await _call(http, "POST", PROOF_CHECKS_PATH, ProofCheckResponse, request.model_dump(mode="json"))
+
+    async def proof_examples(self, program_accounts: Sequence[str]) -> dict[str, ProofExamples]:
+        async with self._http() as http:
+            answers = await asyncio.gather(
+                *(_call(http, "GET", PROOF_EXAMPLES_PATH.format(bn15=pa), ProofExamples) for pa in program_accounts)
+            )
+        return dict(zip(program_accounts, answers, strict=True))
+
+
+async def _call(http: httpx.AsyncClient, method: str, path: str, model: type[M], body: object | None = None) -> M:
+    try:
+        response = await http.request(method, path, json=body)
+    except httpx.TimeoutException as exc:
+        raise _unavailable("did not answer in time") from exc
+    except httpx.HTTPError as exc:
+        raise _unavailable("cannot be reached") from exc
+    if response.status_code != 200:
+        raise _unavailable(f"answered {response.status_code}")
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise _unavailable("answered with a malformed response") from exc
+
+
+def _unavailable(what: str) -> LedgerUnavailable:
+    return LedgerUnavailable(
+        f"The ledger {what}, so the answers about the account cannot be checked. Retry shortly.",
+        component="ledger",
+    )
+
+
+def get_ledger(request: Request) -> Ledger:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+CurrentLedger = Annotated[Ledger, Depends(get_ledger)]

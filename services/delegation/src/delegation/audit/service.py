@@ -1,0 +1,60 @@
+"""The append-only trail of access changes: who changed whose access, acting for which business, in which request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from delegation.audit.models import AccessAuditEntry
+from delegation.employees import service as employees
+from delegation.paging import PageRequest
+from portal_runtime.messaging import utcnow
+from portal_runtime.requestid import current_request_id
+
+
+class AuditAction(StrEnum):
+    ACCESS_GRANTED_ON_REGISTRATION = "access_granted_on_registration"
+    ACCESS_REQUEST_APPROVED = "access_request_approved"
+    ACCESS_REQUEST_REJECTED = "access_request_rejected"
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    acting_as: str,
+    action: AuditAction,
+    target: str | None,
+    details: dict[str, Any],
+    at: datetime | None = None,
+) -> AccessAuditEntry:
+    """Append one entry to the unit of work's transaction; the request id is the current request's (or, for a
+    consumed event, the request that caused it)."""
+    entry = AccessAuditEntry(
+        occurred_at=at or utcnow(),
+        actor_user_id=actor,
+        acting_as=acting_as,
+        action=action.value,
+        target_user_id=target,
+        details=details,
+        request_id=current_request_id.get() or None,
+    )
+    session.add(entry)
+    return entry
+
+
+async def trail(
+    session: AsyncSession, *, reader: str, bn: str, page: PageRequest
+) -> tuple[list[AccessAuditEntry], str | None]:
+    """The business's trail, newest first; readable by its BAMs only."""
+    await employees.business_account_manager(session, reader, bn)
+    query = select(AccessAuditEntry).where(AccessAuditEntry.acting_as == bn)
+    after = page.after(int)
+    if after is not None:
+        query = query.where(AccessAuditEntry.id < after)
+    rows = (await session.scalars(query.order_by(AccessAuditEntry.id.desc()).limit(page.limit + 1))).all()
+    return page.cut(rows, lambda e: e.id)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from delegation.auth import internal_operation, self_operation
+from delegation.decisions import service
+from delegation.decisions.schemas import ActingContextPage, ActingContextRead
+from delegation.paging import Paging
+from portal_contracts.internal import Decision, DecisionRequest, Membership
+from portal_runtime.context import CurrentContext
+from portal_runtime.problems import problems
+from portal_runtime.service import Runtime
+
+router = APIRouter()
+
+
+@router.post(
+    "/internal/decisions",
+    summary="Decide what a user may do on a business (gateway only)",
+    description="Allowed: the role, its scopes and the program accounts they apply to (None: all). Refused with "
+    "`reason` `not_associated`, `business_not_registered` or `program_not_granted`.",
+    operation_id="decide",
+    **internal_operation(),
+)
+async def decide(question: DecisionRequest, runtime: Runtime) -> Decision:
+    async with runtime.sessions() as session:
+        return await service.decide(session, question)
+
+
+@router.get(
+    "/internal/users/{user_id}/memberships",
+    summary="The businesses a user is associated with (identity only)",
+    operation_id="list_memberships",
+    **internal_operation(),
+)
+async def list_memberships(user_id: str, runtime: Runtime) -> list[Membership]:
+    async with runtime.sessions() as session:
+        return await service.memberships(session, user_id)
+
+
+@router.get(
+    "/v1/me/contexts",
+    tags=["contexts"],
+    summary="The businesses you can act on, with your role, program accounts and scopes",
+    operation_id="list_my_contexts",
+    responses=problems(401, 403),
+    **self_operation(),
+)
+async def list_my_contexts(context: CurrentContext, runtime: Runtime, page: Paging) -> ActingContextPage:
+    async with runtime.sessions() as session:
+        rows, cursor = await service.contexts(session, context.subject, page)
+        return ActingContextPage(items=[ActingContextRead.of(g) for g in rows], next_cursor=cursor)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from delegation.businesses.models import Business
+from delegation.db import USER_ID, Base
+from delegation.programs import ProgramAccess
+from delegation.roles import Role
+from portal_runtime.messaging import ID_TYPE
+
+
+class EmployeeGrant(Base):
+    """A user's role on their employer's business: one per (user, business).
+
+    The program accounts are rows of their own (not a list in a column) so that a program account can later be
+    removed from every grant with one statement, and "employees within these programs" is an indexed query.
+    """
+
+    __tablename__ = "employee_grants"
+    __table_args__ = (
+        # The decision lookup: a user on a business.
+        UniqueConstraint("user_id", "bn", name="uq_employee_grants_user_id_bn"),
+        Index("ix_employee_grants_bn_id", "bn", "id"),
+        CheckConstraint("role IN ('bam', 'pam', 'editor', 'viewer')", name="role"),
+        CheckConstraint("role <> 'bam' OR all_programs", name="bam_has_all_programs"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(USER_ID)
+    bn: Mapped[str] = mapped_column(ForeignKey("businesses.bn"))
+    role: Mapped[str] = mapped_column(String(16))
+    all_programs: Mapped[bool] = mapped_column(Boolean)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_by: Mapped[str] = mapped_column(USER_ID)
+    programs: Mapped[list[EmployeeGrantProgram]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="EmployeeGrantProgram.bn15"
+    )
+    business: Mapped[Business] = relationship(lazy="raise")
+
+    @property
+    def access(self) -> ProgramAccess:
+        return ProgramAccess.everything() if self.all_programs else ProgramAccess.only(p.bn15 for p in self.programs)
+
+    @property
+    def role_name(self) -> Role:
+        return Role(self.role)
+
+
+class EmployeeGrantProgram(Base):
+    __tablename__ = "employee_grant_programs"
+
+    grant_id: Mapped[int] = mapped_column(ForeignKey("employee_grants.id", ondelete="CASCADE"), primary_key=True)
+    bn15: Mapped[str] = mapped_column(ForeignKey("program_accounts.bn15"), primary_key=True, index=True)

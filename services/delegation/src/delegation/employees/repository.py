@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from delegation.employees.models import EmployeeGrant, EmployeeGrantProgram
+from delegation.roles import Role
+
+
+async def grant_of(session: AsyncSession, user_id: str, bn: str) -> EmployeeGrant | None:
+    """One lookup on the (user_id, bn) unique index (plus one for listed program accounts)."""
+    return await session.scalar(select(EmployeeGrant).where(EmployeeGrant.user_id == user_id, EmployeeGrant.bn == bn))
+
+
+async def grants_of_user(
+    session: AsyncSession, user_id: str, *, after_bn: str | None = None, limit: int | None = None
+) -> Sequence[EmployeeGrant]:
+    """The user's grants by business number, each with its business (for the names)."""
+    query = select(EmployeeGrant).options(joinedload(EmployeeGrant.business)).where(EmployeeGrant.user_id == user_id)
+    if after_bn is not None:
+        query = query.where(EmployeeGrant.bn > after_bn)
+    query = query.order_by(EmployeeGrant.bn)
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def grants_of_business(
+    session: AsyncSession,
+    bn: str,
+    *,
+    within: frozenset[str] | None = None,
+    after_id: int | None = None,
+    limit: int,
+) -> Sequence[EmployeeGrant]:
+    """The business's grants in grant order; with ``within``, only those covering one of these program accounts
+    (all-programs grants cover every one)."""
+    query = select(EmployeeGrant).where(EmployeeGrant.bn == bn)
+    if within is not None:
+        query = query.where(
+            or_(
+                EmployeeGrant.all_programs,
+                exists().where(
+                    EmployeeGrantProgram.grant_id == EmployeeGrant.id, EmployeeGrantProgram.bn15.in_(within)
+                ),
+            )
+        )
+    if after_id is not None:
+        query = query.where(EmployeeGrant.id > after_id)
+    return (await session.scalars(query.order_by(EmployeeGrant.id).limit(limit))).all()
+
+
+async def managers_of(session: AsyncSession, bn: str) -> list[str]:
+    """The users who can decide access requests: the business's BAMs and PAMs."""
+    query = select(EmployeeGrant.user_id).where(EmployeeGrant.bn == bn, EmployeeGrant.role.in_([Role.BAM, Role.PAM]))
+    return sorted((await session.scalars(query)).all())

@@ -1,0 +1,16 @@
+"""Where identity reads the time: one callable on the app state, so tests can move it without sleeping."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+Clock = Callable[[], datetime]
+
+
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+CurrentClock = Annotated[Clock, Depends(get_clock)]

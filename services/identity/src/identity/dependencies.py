@@ -1,0 +1,20 @@
+"""Dependencies shared by the features."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from identity.errors import NotAUser
+from portal_runtime.context import CurrentContext
+
+
+def current_user_id(context: CurrentContext) -> str:
+    """The user acting for themselves (``/v1/me``); API clients have no profile or MFA of their own."""
+    if context.subject_type != "user":
+        raise NotAUser("This operation is for signed-in users, not API clients.")
+    return context.subject
+
+
+CurrentUserId = Annotated[str, Depends(current_user_id)]

@@ -1,0 +1,27 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from ledger.clock import CurrentClock
+from ledger.facts import service
+from ledger.facts.schemas import LedgerFactsFed
+from portal_contracts.sandbox import ProgramAccountFacts
+from portal_runtime.service import Runtime
+
+router = APIRouter(tags=["internal"])
+
+MAX_ACCOUNTS_PER_FEED = 1000
+
+
+@router.post(
+    "/internal/ledger-facts",
+    summary="Feed ledger facts (statements, payments, accepted transactions) of program accounts",
+    operation_id="feed_ledger_facts",
+    include_in_schema=False,  # service-to-service: never routed by the gateway
+)
+async def feed_ledger_facts(
+    facts: Annotated[list[ProgramAccountFacts], Body(max_length=MAX_ACCOUNTS_PER_FEED)],
+    runtime: Runtime,
+    clock: CurrentClock,
+) -> LedgerFactsFed:
+    return await service.feed(runtime.uow(), facts, clock())
