@@ -59,7 +59,7 @@ def test_the_context_key_is_read_inline_or_from_a_file(tmp_path: Path) -> None:
     jwk = json.dumps(key.as_dict(private=True))
     (tmp_path / "context.jwk").write_text(jwk)
 
-    inline = context_signing_key(Settings(environment="production", context_private_key=jwk))
+    inline = context_signing_key(Settings(environment="production", context_private_key=jwk, internal_api_key="k" * 43))
     from_file = context_signing_key(Settings(context_private_key=str(tmp_path / "context.jwk")))
 
     assert inline.kid == from_file.kid == "configured"

@@ -139,6 +139,7 @@ def test_an_operation_without_x_acting_refuses_the_start_naming_it() -> None:
         ("/v1/balances", "business", "financial:read", "its path names none"),
         ("/v1/businesses/{bn}/transactions", "program_account", "financial:read", r"names none \(\{bn15\}\)"),
         ("/v1/businesses/{bn}/x", "everyone", None, "unknown x-acting 'everyone'"),
+        ("/v1/feeds", "internal", None, "is internal but not under /internal/"),
         ("/v1/items/{code}.json", "public", None, "must be a whole segment"),
     ],
 )

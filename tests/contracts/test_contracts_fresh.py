@@ -46,6 +46,9 @@ def test_every_public_operation_declares_how_it_is_acted_on() -> None:
             for method, operation in operations.items():
                 if "operations" in operation.get("tags", []):
                     continue
+                if route.startswith("/internal/"):
+                    assert operation.get("x-acting") == "internal", f"{method.upper()} {route} must be internal"
+                    continue
                 assert operation.get("x-acting") in {"public", "self", "business", "program_account"}, (
                     f"{path.name}: {method.upper()} {route} declares no x-acting"
                 )

@@ -90,3 +90,25 @@ async def test_metrics_expose_request_latency_and_messaging_counters(tmp_path) -
         in text
     )
     assert 'outbox_published_total{component="identity"} 0.0' in text
+
+
+async def test_internal_apis_need_the_shared_key_when_one_is_configured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        "delegation",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/d.db",
+        relay_enabled=False,
+        consumers_enabled=False,
+        internal_api_key="k" * 43,
+    )
+    body = {"user_id": "u1", "business": "123456782"}
+    async with running(app) as (_, client):
+        missing = await client.post("/internal/decisions", json=body)
+        wrong = await client.post("/internal/decisions", json=body, headers={"x-internal-key": "k" * 42})
+        right = await client.post("/internal/decisions", json=body, headers={"x-internal-key": "k" * 43})
+        public = await client.get("/healthz")
+
+    assert (missing.status_code, missing.json()["code"]) == (401, "internal_key_required")
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+    assert right.json()["allow"] is False
+    assert public.status_code == 200

@@ -71,6 +71,8 @@ class Settings(PortalSettings):
             raise ValueError("services needs a 'delegation' entry: the gateway asks it for decisions")
         if self.environment not in DEV_ENVIRONMENTS and not self.context_private_key:
             raise ValueError("production needs GATEWAY_CONTEXT_PRIVATE_KEY (Ed25519 JWK signing the context tokens)")
+        if self.environment == "production" and len(self.internal_api_key) < 32:
+            raise ValueError("production needs INTERNAL_API_KEY (32+ characters) to call delegation's internal API")
         return self
 
 

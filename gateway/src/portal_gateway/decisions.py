@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from portal_contracts.internal import Decision, DecisionRequest
 from portal_gateway.errors import MissingScope, NotAssociated, UpstreamUnavailable
+from portal_runtime.internal import internal_headers
 
 DECISIONS_PATH = "/internal/decisions"
 
@@ -25,14 +26,19 @@ class DecisionSource(Protocol):
 class DecisionClient:
     """Asks delegation's internal decision endpoint; any failure is a 503 naming delegation."""
 
-    def __init__(self, base_url: str, http: httpx.AsyncClient, *, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, base_url: str, http: httpx.AsyncClient, *, timeout_s: float = 3.0, internal_api_key: str = ""
+    ) -> None:
         self._url = base_url.rstrip("/") + DECISIONS_PATH
         self._http = http
         self._timeout_s = timeout_s
+        self._headers = internal_headers(internal_api_key)
 
     async def decide(self, request: DecisionRequest) -> Decision:
         try:
-            response = await self._http.post(self._url, json=request.model_dump(mode="json"), timeout=self._timeout_s)
+            response = await self._http.post(
+                self._url, json=request.model_dump(mode="json"), headers=self._headers, timeout=self._timeout_s
+            )
         except httpx.TimeoutException as exc:
             raise _unavailable("did not answer in time") from exc
         except httpx.HTTPError as exc:

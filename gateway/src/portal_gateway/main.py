@@ -68,7 +68,12 @@ def _runtime(settings: Settings, http: httpx.AsyncClient, signer: ContextSigner,
     verifier = TokenVerifier(
         jwks, issuer=settings.token_issuer, audience=settings.token_audience, leeway_s=settings.token_leeway_s
     )
-    decisions = DecisionClient(settings.services["delegation"], http, timeout_s=settings.decision_timeout_s)
+    decisions = DecisionClient(
+        settings.services["delegation"],
+        http,
+        timeout_s=settings.decision_timeout_s,
+        internal_api_key=settings.internal_api_key,
+    )
     proxy = Proxy(settings.services, http, signer, UpstreamMetrics(metrics.registry))
     return GatewayRuntime(http=http, authorizer=Authorizer(verifier, decisions), proxy=proxy)
 

@@ -111,6 +111,8 @@ def _access(service: str, method: str, template: str, spec: Mapping[str, Any]) -
     except ValueError:
         raise RouteTableError(f"{where} has an unknown x-acting {raw!r}") from None
     scope = spec.get("x-scope")
+    if acting is Acting.INTERNAL:
+        raise RouteTableError(f"{where} is internal but not under {INTERNAL_PREFIX}; it would become public")
     if acting in (Acting.BUSINESS, Acting.PROGRAM_ACCOUNT) and not scope:
         raise RouteTableError(f"{where} acts on a business but declares no x-scope")
     return acting, scope

@@ -15,6 +15,7 @@ class Acting(StrEnum):
     SELF = "self"  # any authenticated caller, acting for themselves (/v1/me/...)
     BUSINESS = "business"  # path names a business: /v1/businesses/{bn}/...
     PROGRAM_ACCOUNT = "program_account"  # path names a program account: .../program-accounts/{bn15}/...
+    INTERNAL = "internal"  # /internal/...: other services only, never routed by the gateway
 
 
 def access(acting: Acting, scope: str | None = None) -> dict[str, Any]:

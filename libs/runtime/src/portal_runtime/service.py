@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import asyncpg
+import httpx
 import sqlalchemy.exc
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -27,6 +28,7 @@ from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import create_engine, create_session_factory
+from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import MessagingTables, UnitOfWork
 from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -55,13 +57,20 @@ class ServiceSpec:
     version: str = "0.1.0"
     subscriptions: Callable[[ServiceRuntime], Sequence[Subscription]] = lambda _: ()
     on_startup: Sequence[StartupHook] = ()
+    on_shutdown: Sequence[StartupHook] = ()
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ServiceRuntime:
     """The live resources of one service process."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, publisher: Publisher | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: ServiceSettings,
+        publisher: Publisher | None = None,
+        internal_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
         self.spec = spec
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url, echo=settings.database_echo)
@@ -95,6 +104,21 @@ class ServiceRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.app_state: Any = None  # the FastAPI app's state, for startup hooks
+        self._internal_transports = internal_transports or {}
+        self._internal_clients: dict[str, httpx.AsyncClient] = {}
+
+    def internal_client(self, service: str, timeout_s: float = 5.0) -> httpx.AsyncClient:
+        """The pooled client for ``service``'s internal API (closed when the service stops)."""
+        client = self._internal_clients.get(service)
+        if client is None:
+            client = new_internal_client(
+                self.settings.internal_url(service),
+                self.settings.internal_api_key,
+                timeout_s=timeout_s,
+                transport=self._internal_transports.get(service),
+            )
+            self._internal_clients[service] = client
+        return client
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
@@ -124,6 +148,9 @@ class ServiceRuntime:
                 await asyncio.sleep(min(0.5 * attempt, 5))
 
     async def stop(self) -> None:
+        for hook in self.spec.on_shutdown:
+            with contextlib.suppress(Exception):
+                await hook(self)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -132,6 +159,9 @@ class ServiceRuntime:
         self._tasks.clear()
         if self.kafka is not None:
             await self.kafka.close()
+        for client in self._internal_clients.values():
+            await client.aclose()
+        self._internal_clients.clear()
         await self.engine.dispose()
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
@@ -192,8 +222,15 @@ def _ops_router(component: str) -> APIRouter:
     return router
 
 
-def build_service_app(spec: ServiceSpec, settings: ServiceSettings, *, publisher: Publisher | None = None) -> FastAPI:
-    runtime = ServiceRuntime(spec, settings, publisher)
+def build_service_app(
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    *,
+    publisher: Publisher | None = None,
+    internal_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """``internal_transports`` replaces the network for calls to other services (tests use in-process apps)."""
+    runtime = ServiceRuntime(spec, settings, publisher, internal_transports)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -220,6 +257,7 @@ def build_service_app(spec: ServiceSpec, settings: ServiceSettings, *, publisher
     app.include_router(_ops_router(spec.name))
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(InternalKeyMiddleware, key=settings.internal_api_key)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, router_app=app)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -31,6 +31,8 @@ class PortalSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     sandbox: bool = False
     log_level: str = "INFO"
+    # Shared secret every /internal/... call carries (x-internal-key); required in production.
+    internal_api_key: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -87,4 +89,6 @@ class ServiceSettings(PortalSettings):
                 raise ValueError("production needs CONTEXT_PUBLIC_KEY (the gateway's context-signing public key)")
             if self.sandbox:
                 raise ValueError("production refuses SANDBOX=1")
+            if len(self.internal_api_key) < 32:
+                raise ValueError("production needs INTERNAL_API_KEY (32+ characters) to protect /internal/ APIs")
         return self

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from business_registry.errors import LedgerUnavailable
 from portal_contracts.internal import ProofCheckRequest, ProofCheckResponse, ProofExamples
+from portal_runtime.internal import new_internal_client
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,14 +32,22 @@ class Ledger(Protocol):
 
 
 class LedgerClient:
-    def __init__(self, base_url: str, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        internal_api_key: str = "",
+    ) -> None:
         self._base_url = base_url.rstrip("/")
-        self._timeout = httpx.Timeout(timeout_s)
+        self._timeout_s = timeout_s
         self._transport = transport
+        self._key = internal_api_key
 
     @asynccontextmanager
     async def _http(self) -> AsyncIterator[httpx.AsyncClient]:
-        async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as http:
+        client = new_internal_client(self._base_url, self._key, timeout_s=self._timeout_s, transport=self._transport)
+        async with client as http:
             yield http
 
     async def check_proofs(self, request: ProofCheckRequest) -> ProofCheckResponse:

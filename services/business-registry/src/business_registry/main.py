@@ -52,5 +52,10 @@ def create_app(
     app = build_service_app(spec(settings), settings, publisher=publisher)
     app.add_exception_handler(errors.BusinessRegistryError, errors.render)
     app.state.clock = clock or system_clock
-    app.state.ledger = LedgerClient(settings.ledger_url, settings.ledger_timeout_s, transport=ledger_transport)
+    app.state.ledger = LedgerClient(
+        settings.ledger_url,
+        settings.ledger_timeout_s,
+        transport=ledger_transport,
+        internal_api_key=settings.internal_api_key,
+    )
     return app

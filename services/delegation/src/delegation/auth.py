@@ -47,4 +47,4 @@ def self_operation() -> dict[str, Any]:
 def internal_operation() -> dict[str, Any]:
     """Route keywords for a service-to-service operation under ``/internal/``: the gateway never routes it
     (whatever it declares), so it is reachable only from inside the deployment's network."""
-    return {"tags": ["internal"], "openapi_extra": {**access(Acting.PUBLIC), "x-internal": True}}
+    return {"tags": ["internal"], "openapi_extra": access(Acting.INTERNAL)}

@@ -21,6 +21,7 @@ from identity.tokens.router import router as tokens_router
 from identity.users import models as _user_models  # noqa: F401
 from identity.users.hashing import SecretHasher
 from identity.users.router import router as users_router
+from portal_runtime.internal import new_internal_client
 from portal_runtime.messaging import utcnow
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceRuntime, ServiceSpec, build_service_app
@@ -48,9 +49,10 @@ async def _prepare_hasher(runtime: ServiceRuntime) -> None:
 async def _open_delegation_directory(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    client = httpx.AsyncClient(
-        base_url=settings.delegation_url,
-        timeout=settings.delegation_timeout_s,
+    client = new_internal_client(
+        settings.delegation_url,
+        settings.internal_api_key,
+        timeout_s=settings.delegation_timeout_s,
         transport=runtime.app_state.delegation_transport,
     )
     runtime.app_state.delegation = DelegationDirectory(client)

@@ -6,6 +6,7 @@ from business_registry.clock import CurrentClock
 from business_registry.register import service
 from business_registry.register.schemas import RegisterFed
 from portal_contracts.sandbox import RegisterRecord
+from portal_runtime.access import Acting, access
 from portal_runtime.service import Runtime
 
 # Service-to-service API (CBSA integration feeds the register); never routed by the gateway.
@@ -18,7 +19,7 @@ MAX_RECORDS_PER_FEED = 1000
     "/internal/register-feed",
     summary="Feed business-register records (upsert by BN)",
     operation_id="feed_register_records",
-    include_in_schema=False,
+    openapi_extra=access(Acting.INTERNAL),
 )
 async def feed_register_records(
     records: Annotated[list[RegisterRecord], Body(max_length=MAX_RECORDS_PER_FEED)],

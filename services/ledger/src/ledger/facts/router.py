@@ -6,6 +6,7 @@ from ledger.clock import CurrentClock
 from ledger.facts import service
 from ledger.facts.schemas import LedgerFactsFed
 from portal_contracts.sandbox import ProgramAccountFacts
+from portal_runtime.access import Acting, access
 from portal_runtime.service import Runtime
 
 router = APIRouter(tags=["internal"])
@@ -17,7 +18,7 @@ MAX_ACCOUNTS_PER_FEED = 1000
     "/internal/ledger-facts",
     summary="Feed ledger facts (statements, payments, accepted transactions) of program accounts",
     operation_id="feed_ledger_facts",
-    include_in_schema=False,  # service-to-service: never routed by the gateway
+    openapi_extra=access(Acting.INTERNAL),
 )
 async def feed_ledger_facts(
     facts: Annotated[list[ProgramAccountFacts], Body(max_length=MAX_ACCOUNTS_PER_FEED)],

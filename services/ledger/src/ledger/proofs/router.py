@@ -6,6 +6,7 @@ from ledger.clock import Today
 from ledger.proofs import service
 from ledger.proofs.repository import SqlFactsReader
 from portal_contracts.internal import ProofCheckRequest, ProofCheckResponse, ProofExamples
+from portal_runtime.access import Acting, access
 from portal_runtime.service import Runtime
 
 # Service-to-service API for business-registry; never routed by the gateway, so not in the public document.
@@ -16,7 +17,7 @@ router = APIRouter(tags=["internal"])
     "/internal/proof-checks",
     summary="Check proof-of-knowledge answers against a program account's ledger",
     operation_id="check_proofs",
-    include_in_schema=False,
+    openapi_extra=access(Acting.INTERNAL),
 )
 async def check_proofs(request: ProofCheckRequest, runtime: Runtime, today: Today) -> ProofCheckResponse:
     async with runtime.sessions() as session:
@@ -27,7 +28,7 @@ async def check_proofs(request: ProofCheckRequest, runtime: Runtime, today: Toda
     "/internal/proof-examples/{bn15}",
     summary="One true answer per proof kind, newest first within the window (sandbox listing)",
     operation_id="get_proof_examples",
-    include_in_schema=False,
+    openapi_extra=access(Acting.INTERNAL),
 )
 async def get_proof_examples(
     bn15: Annotated[str, Path(pattern=r"^[0-9]{9}RM[0-9]{4}$")], runtime: Runtime, today: Today
