@@ -1,0 +1,1 @@
+"""Recipients: who notices are for, as identity last described them (read model of ``ProfileUpdated``)."""
