@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -22,7 +21,7 @@ import delegation.config
 import delegation.main
 from portal_contracts.events import BusinessRegistered
 from portal_runtime.consumer import Subscription
-from portal_runtime.messaging import EventRecord, dead_letter_topic, topic_for
+from portal_runtime.messaging import EventRecord, UnitOfWork, dead_letter_topic, topic_for
 from portal_runtime.relay import record_from_row
 from portal_runtime.service import ServiceRuntime
 from portal_runtime.testing.infra import PostgresServer, TansuBroker, wait_for
@@ -46,10 +45,10 @@ def registered(bn: str, seq: int) -> BusinessRegistered:
     )
 
 
-async def record_effect(session: Any, record: EventRecord) -> None:
+async def record_effect(uow: UnitOfWork, record: EventRecord) -> None:
     if record.data["legal_name"] == "poison":
         raise ValueError("this payload cannot be handled")
-    await session.execute(
+    await uow.session.execute(
         text("INSERT INTO test_effects (event_id, bn, legal_name) VALUES (:e, :b, :n)"),
         {"e": record.id, "b": record.data["bn"], "n": record.data["legal_name"]},
     )

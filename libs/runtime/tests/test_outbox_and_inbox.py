@@ -79,9 +79,9 @@ async def test_relay_marks_only_the_acknowledged_prefix(shop) -> None:  # type: 
 
 
 def effect_handler(shop, calls: list[str]):  # type: ignore[no-untyped-def]
-    async def handle(session, record: EventRecord) -> None:  # type: ignore[no-untyped-def]
+    async def handle(uow, record: EventRecord) -> None:  # type: ignore[no-untyped-def]
         calls.append(record.id)
-        await session.execute(insert(shop.effects).values(event_id=record.id, bn=record.data["bn"]))
+        await uow.session.execute(insert(shop.effects).values(event_id=record.id, bn=record.data["bn"]))
 
     return handle
 
@@ -106,9 +106,9 @@ async def test_failing_handler_rolls_back_its_effect_and_inbox_row_then_gives_up
     schema, sessions = shop
     attempts: list[int] = []
 
-    async def poisoned(session, record):  # type: ignore[no-untyped-def]
+    async def poisoned(uow, record):  # type: ignore[no-untyped-def]
         attempts.append(1)
-        await session.execute(insert(schema.effects).values(event_id=record.id, bn="x"))
+        await uow.session.execute(insert(schema.effects).values(event_id=record.id, bn="x"))
         raise ValueError("cannot handle this payload")
 
     subscription = Subscription("effects", [], {OrderPlaced.event_type: poisoned})
@@ -145,3 +145,28 @@ async def test_in_memory_bus_delivers_to_subscribers_end_to_end(shop, bus) -> No
 
     assert bus.types() == [OrderPlaced.event_type]
     assert len(calls) == 1
+
+
+async def test_a_handler_publishes_with_its_effect_and_the_causing_request_id(shop, bus) -> None:  # type: ignore[no-untyped-def]
+    schema, sessions = shop
+    seen_request_ids: list[str] = []
+
+    async def react(uow, record):  # type: ignore[no-untyped-def]
+        from portal_runtime.requestid import current_request_id
+
+        seen_request_ids.append(current_request_id.get())
+        await uow.session.execute(insert(schema.effects).values(event_id=record.id, bn=record.data["bn"]))
+        uow.publish(OrderPlaced(bn=record.data["bn"], seq=record.data["seq"] + 1))
+
+    subscription = Subscription("reactions", [], {OrderPlaced.event_type: react})
+    dispatcher = InboxDispatcher(sessions, schema.tables, subscription, source="shop")
+    cause = EventRecord(
+        type=OrderPlaced.event_type, source="shop", data={"bn": "123456782", "seq": 1}, request_id="req-cause-123"
+    )
+
+    await dispatcher.deliver(cause)
+    await OutboxRelay(sessions, schema.tables, bus).publish_pending()
+
+    assert seen_request_ids == ["req-cause-123"]
+    assert [(r.data["seq"], r.request_id) for r in bus.published] == [(2, "req-cause-123")]
+    assert await count(sessions, schema.effects) == 1

@@ -16,12 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal_runtime import kafka
-from portal_runtime.messaging import EventRecord, MessagingTables, dead_letter_topic
+from portal_runtime.messaging import EventRecord, MessagingTables, UnitOfWork, dead_letter_topic
+from portal_runtime.requestid import current_request_id
 from portal_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, EventRecord], Awaitable[None]]
+Handler = Callable[[UnitOfWork, EventRecord], Awaitable[None]]
+"""Handles one event inside the transaction that records it in the inbox: effects go through ``uow.session``,
+events the handler publishes (``uow.publish``) commit with them, in the outbox."""
 
 
 @dataclass
@@ -53,11 +56,16 @@ class InboxDispatcher:
         tables: MessagingTables,
         subscription: Subscription,
         *,
+        source: str = "service",
         max_attempts: int = 5,
         base_backoff_s: float = 0.05,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._factory = session_factory
+        self._tables = tables
         self._inbox = tables.inbox
+        self._source = source
+        self._on_commit = on_commit
         self.subscription = subscription
         self._max_attempts = max_attempts
         self._base_backoff_s = base_backoff_s
@@ -65,17 +73,25 @@ class InboxDispatcher:
     async def _handle_once(self, record: EventRecord, handler: Handler) -> bool:
         inbox = self._inbox
         consumer = self.subscription.name
-        async with self._factory() as session, session.begin():
-            seen = (
-                await session.execute(
-                    select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == record.id)
+        # The request that caused the event follows it: audit rows and the events published here quote it.
+        token = current_request_id.set(record.request_id or "")
+        try:
+            uow = UnitOfWork(self._factory, self._tables, self._source, record.request_id, on_commit=self._on_commit)
+            async with uow:
+                seen = (
+                    await uow.session.execute(
+                        select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == record.id)
+                    )
+                ).first()
+                if seen:
+                    return False
+                await uow.session.execute(
+                    insert(inbox).values(consumer=consumer, event_id=record.id, event_type=record.type)
                 )
-            ).first()
-            if seen:
-                return False
-            await session.execute(insert(inbox).values(consumer=consumer, event_id=record.id, event_type=record.type))
-            await handler(session, record)
-        return True
+                await handler(uow, record)
+            return True
+        finally:
+            current_request_id.reset(token)
 
     async def deliver(self, record: EventRecord) -> None:
         """Process one event; raises :class:`PoisonMessage` once the retries are spent."""

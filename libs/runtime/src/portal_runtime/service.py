@@ -89,7 +89,14 @@ class ServiceRuntime:
             poll_interval_s=settings.relay_poll_interval_s,
         )
         self.dispatchers = [
-            InboxDispatcher(self.sessions, self.tables, s, max_attempts=settings.consumer_max_attempts)
+            InboxDispatcher(
+                self.sessions,
+                self.tables,
+                s,
+                source=spec.name,
+                max_attempts=settings.consumer_max_attempts,
+                on_commit=self.relay.notify,
+            )
             for s in spec.subscriptions(self)
         ]
         self.runners = [KafkaConsumerRunner(settings, d) for d in self.dispatchers]

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifications.mail.service import wake_after_commit
 from notifications.notices import service
 from notifications.notices.service import NoticeDraft, Profiles
@@ -21,7 +19,7 @@ from portal_contracts.events import (
     MfaSessionLocked,
 )
 from portal_runtime.consumer import Handler, Subscription
-from portal_runtime.messaging import EventRecord, topic_for, utcnow
+from portal_runtime.messaging import EventRecord, UnitOfWork, topic_for, utcnow
 
 E = TypeVar("E", bound=EventPayload)
 
@@ -35,7 +33,8 @@ class NoticeRule(Generic[E]):
     notices: Callable[[E, Profiles], list[NoticeDraft]]
 
     def handler(self, bell: asyncio.Event) -> Handler:
-        async def post(session: AsyncSession, record: EventRecord) -> None:
+        async def post(uow: UnitOfWork, record: EventRecord) -> None:
+            session = uow.session
             event = self.event.model_validate(record.data)
             profiles = await recipients.profiles(session, self.involved(event))
             drafts = self.notices(event, profiles)

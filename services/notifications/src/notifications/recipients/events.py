@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifications.recipients import repository
 from notifications.recipients.service import RecipientProfile
 from portal_contracts.events import ProfileUpdated
 from portal_runtime.consumer import Subscription
-from portal_runtime.messaging import EventRecord, topic_for
+from portal_runtime.messaging import EventRecord, UnitOfWork, topic_for
 
 
-async def on_profile_updated(session: AsyncSession, record: EventRecord) -> None:
+async def on_profile_updated(uow: UnitOfWork, record: EventRecord) -> None:
+    session = uow.session
     event = ProfileUpdated.model_validate(record.data)
     await repository.save_profile(session, RecipientProfile.from_event(event), record.time)
 
