@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import json
 import re
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,7 @@ def service_settings(package: str, **values: Any) -> Any:
 @pytest.fixture
 async def portal(postgres: PostgresServer, tansu: TansuBroker) -> AsyncIterator[Portal]:
     key = generate_signing_key("e2e-context")
+    internal_api_key = secrets.token_urlsafe(32)
     ports = {name: free_port() for name in [*SERVICES, "gateway"]}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     internal_urls = {name: urls[name] for name in SERVICES}
@@ -97,6 +99,7 @@ async def portal(postgres: PostgresServer, tansu: TansuBroker) -> AsyncIterator[
         "kafka_bootstrap_servers": tansu.bootstrap,
         "context_public_key": json.dumps(key.as_dict(private=False)),
         "internal_urls": internal_urls,
+        "internal_api_key": internal_api_key,
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp_port,
         "smtp_sink_enabled": True,
@@ -123,6 +126,7 @@ async def portal(postgres: PostgresServer, tansu: TansuBroker) -> AsyncIterator[
             kafka_bootstrap_servers=tansu.bootstrap,
             context_private_key=json.dumps(key.as_dict(private=True)),
             token_issuer=urls["gateway"],
+            internal_api_key=internal_api_key,
         )
         apps["gateway"] = create_gateway(gateway_settings)
         servers["gateway"] = await _serve(apps["gateway"], ports["gateway"])
