@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -53,3 +55,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def upsert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]) -> None:
+    """Insert ``rows``, replacing the non-key columns of rows whose ``key`` already exists.
+
+    Within ``rows`` the last row of a key wins: PostgreSQL refuses to update one row twice in a statement.
+    """
+    unique = list({tuple(row[k] for k in key): row for row in rows}.values())
+    if not unique:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    replaced = {column.name: statement.excluded[column.name] for column in table.columns if column.name not in key}
+    await session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=replaced), unique)

@@ -51,6 +51,8 @@ class ServiceSettings(PortalSettings):
     """What every service needs: its database, the broker, the gateway's public key."""
 
     service_name: str = "service"
+    # The CBSA's calendar day ("today", "the six calendar years before today") is taken in this zone.
+    business_timezone: str = "America/Toronto"
     database_url: str = "sqlite+aiosqlite:///var/service.db"
     database_echo: bool = False
     auto_migrate: bool = True

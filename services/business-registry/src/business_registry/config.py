@@ -13,7 +13,6 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/business-registry.db"
     port: int = 8002
     # "Today" for the proof-of-knowledge window is a calendar day of the CBSA, not of UTC.
-    business_timezone: str = "America/Toronto"
 
     # Ledger's internal API checks proof-of-knowledge answers. Unset, it is INTERNAL_URLS["ledger"] when given.
     ledger_url: str = "http://127.0.0.1:8004"

@@ -115,13 +115,6 @@ class VersionMismatch(BusinessRegistryError):
     status, code, title = 412, "version_mismatch", "The resource changed since you read it"
 
 
-class InvalidCursor(BusinessRegistryError):
-    status, code, title = 400, "invalid_cursor", "The cursor is not valid"
-
-    def __init__(self) -> None:
-        super().__init__("Use the next_cursor of the previous page, unchanged.")
-
-
 async def render(_: Request, exc: Exception) -> JSONResponse:
     """The runtime's problem body plus the error's extension members."""
     assert isinstance(exc, BusinessRegistryError)

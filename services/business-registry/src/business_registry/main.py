@@ -3,7 +3,6 @@ from httpx import AsyncBaseTransport
 
 from business_registry import errors
 from business_registry.businesses.router import router as businesses_router
-from business_registry.clock import Clock, system_clock
 from business_registry.config import Settings
 from business_registry.db import Base, messaging
 from business_registry.ledger_client import LedgerClient
@@ -12,6 +11,7 @@ from business_registry.register.service import load_sandbox_register
 from business_registry.registrations import models as _registration_models  # noqa: F401  (registers the table)
 from business_registry.registrations.router import router as registrations_router
 from business_registry.sandbox.router import router as sandbox_router
+from portal_runtime.clock import Clock, system_clock
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceSpec, build_service_app
 

@@ -157,7 +157,7 @@ async def test_program_accounts_are_paged(harp: Any, as_context: AsContext) -> N
     assert second["next_cursor"] is None
 
     bad = await harp.client.get(url, params={"cursor": "not-ours"}, headers=acting(as_context))
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.json()["code"] == "invalid_cursor"
 
 

@@ -3,9 +3,9 @@ import pytest
 from business_registry.businesses.auth import covers, require_acting_on, require_covers
 from business_registry.businesses.service import etag, if_match_allows
 from business_registry.errors import BusinessNotActedOn, ProgramAccountNotAllowed
-from business_registry.paging import PageRequest, encode_cursor
 from portal_contracts.scopes import Scope
 from portal_runtime.context import InternalContext
+from portal_runtime.paging import PageRequest, encode_cursor
 from portal_runtime.problems import Forbidden
 
 
@@ -39,7 +39,7 @@ def test_program_accounts_are_covered_by_all_or_by_the_list() -> None:
 
 
 def test_cursors_round_trip_and_foreign_ones_are_refused() -> None:
-    assert PageRequest(cursor=encode_cursor("123456154RM0001")).after() == "123456154RM0001"
+    assert PageRequest(cursor=encode_cursor("123456154RM0001")).after(str) == "123456154RM0001"
     items, cursor = PageRequest(limit=2).cut(["a", "b", "c"], lambda x: x)
-    assert items == ["a", "b"] and PageRequest(cursor=cursor).after() == "b"
+    assert items == ["a", "b"] and PageRequest(cursor=cursor).after(str) == "b"
     assert PageRequest(limit=2).cut(["a", "b"], lambda x: x) == (["a", "b"], None)

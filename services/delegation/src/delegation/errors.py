@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_runtime.problems import FieldError, PortalError
+from portal_runtime.problems import PortalError
 
 
 class DelegationError(PortalError):
@@ -50,11 +50,3 @@ class BusinessAccountManagerRequired(DelegationError):
 
     def __init__(self, bn: str) -> None:
         super().__init__(f"Only a business account manager (BAM) of {bn} can do this.")
-
-
-class InvalidCursor(DelegationError):
-    status, code, title = 422, "invalid_cursor", "Invalid cursor"
-
-    def __init__(self) -> None:
-        message = "The cursor is not one this list returned; start again without it."
-        super().__init__(message, errors=[FieldError(field="cursor", message=message, code="invalid_cursor")])

@@ -12,4 +12,3 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/ledger.db"
     port: int = 8004
     # "Today" for the proof-of-knowledge window is a calendar day of the CBSA, not of UTC.
-    business_timezone: str = "America/Toronto"

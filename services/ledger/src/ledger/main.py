@@ -1,11 +1,11 @@
 from fastapi import FastAPI
 
-from ledger.clock import Clock, system_clock
 from ledger.config import Settings
 from ledger.db import Base, messaging
 from ledger.facts.router import router as facts_router
 from ledger.facts.service import load_sandbox_facts
 from ledger.proofs.router import router as proofs_router
+from portal_runtime.clock import Clock, system_clock
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceSpec, build_service_app
 

@@ -1,5 +1,6 @@
-from portal_runtime.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from portal_runtime.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

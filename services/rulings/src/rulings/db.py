@@ -1,6 +1,7 @@
+from sqlalchemy.orm import DeclarativeBase
+
 from portal_runtime.db import new_metadata
 from portal_runtime.messaging import messaging_tables
-from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

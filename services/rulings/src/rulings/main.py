@@ -1,7 +1,7 @@
 from fastapi import FastAPI
+
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceSpec, build_service_app
-
 from rulings.config import Settings
 from rulings.db import Base, messaging
 

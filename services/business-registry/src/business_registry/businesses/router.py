@@ -10,11 +10,11 @@ from business_registry.businesses.schemas import (
     ProgramAccountPage,
     ProgramAccountRead,
 )
-from business_registry.clock import CurrentClock
-from business_registry.paging import Paging
 from portal_contracts.scopes import Scope
 from portal_runtime.access import Acting, access
+from portal_runtime.clock import CurrentClock
 from portal_runtime.context import CurrentContext
+from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
 

@@ -20,11 +20,11 @@ from business_registry.businesses.schemas import (
 )
 from business_registry.errors import BusinessNotFound, IfMatchRequired, ProgramAccountNotFound, VersionMismatch
 from business_registry.identifiers import require_valid_bn
-from business_registry.paging import PageRequest
 from business_registry.register import repository as register
 from portal_contracts.scopes import Scope
 from portal_runtime.context import InternalContext
 from portal_runtime.messaging import UnitOfWork
+from portal_runtime.paging import PageRequest
 
 INITIAL_VERSION = 1
 
@@ -131,7 +131,7 @@ async def list_program_accounts(
     require_acting_on(context, bn, Scope.PROGRAM_ACCOUNTS_READ)
     await _registered(session, bn)
     rows = await repository.program_accounts(
-        session, bn, after=page.after(), limit=page.limit + 1, only=context.program_accounts
+        session, bn, after=page.after(str), limit=page.limit + 1, only=context.program_accounts
     )
     items, next_cursor = page.cut(rows, lambda account: account.bn15)
     return ProgramAccountPage(items=[program_account_read(a) for a in items], next_cursor=next_cursor)

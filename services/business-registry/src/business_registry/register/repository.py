@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from business_registry.db import upsert
 from business_registry.register.models import RegisterRecordRow
 from portal_contracts.sandbox import RegisterAddress, RegisterRecord
+from portal_runtime.db import upsert
 
 
 def to_record(row: RegisterRecordRow) -> RegisterRecord:

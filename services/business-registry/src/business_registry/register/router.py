@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from business_registry.clock import CurrentClock
 from business_registry.register import service
 from business_registry.register.schemas import RegisterFed
 from portal_contracts.sandbox import RegisterRecord
 from portal_runtime.access import Acting, access
+from portal_runtime.clock import CurrentClock
 from portal_runtime.service import Runtime
 
 # Service-to-service API (CBSA integration feeds the register); never routed by the gateway.

@@ -4,12 +4,12 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from business_registry.businesses.service import INITIAL_VERSION, etag
-from business_registry.clock import CurrentClock, Today
 from business_registry.errors import RegistrationProblem
 from business_registry.registrations.dependencies import CurrentRegistrations
 from business_registry.registrations.schemas import BusinessRegistrationRead, RegistrationCreate
 from business_registry.registrations.service import Registrant
 from portal_runtime.access import Acting, access
+from portal_runtime.clock import CurrentClock, Today
 from portal_runtime.context import CurrentContext
 from portal_runtime.problems import PROBLEM_MEDIA_TYPE, problems
 

@@ -1,10 +1,10 @@
 from fastapi import APIRouter
 
 from business_registry.ledger_client import CurrentLedger
-from business_registry.paging import Paging
 from business_registry.sandbox import service
 from business_registry.sandbox.schemas import ReferenceBusinessPage
 from portal_runtime.access import Acting, access
+from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
 

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from business_registry.businesses import repository as businesses
 from business_registry.businesses.schemas import Address
 from business_registry.ledger_client import Ledger
-from business_registry.paging import PageRequest
 from business_registry.register import repository as register
 from business_registry.registrations.schemas import (
     PaymentAnswer,
@@ -21,6 +20,7 @@ from business_registry.sandbox.schemas import ProofAnswers, ReferenceBusiness, R
 from portal_contracts import sandbox
 from portal_contracts.internal import PaymentProof, ProofExamples, StatementBalanceProof, TransactionTotalProof
 from portal_contracts.sandbox import RegisterRecord
+from portal_runtime.paging import PageRequest
 
 
 def _as_typed(answer: StatementBalanceProof | PaymentProof | TransactionTotalProof | None) -> dict[str, Any] | None:
@@ -72,7 +72,7 @@ async def reference_businesses(session: AsyncSession, ledger: Ledger, page: Page
     """The sandbox businesses nobody registered yet, in BN order."""
     bns = sorted(record.bn for record in sandbox.register_records())
     registered = await businesses.registered_among(session, bns)
-    after = page.after()
+    after = page.after(str)
     candidates = [bn for bn in bns if bn not in registered and (after is None or bn > after)]
     records = sorted(await register.find(session, candidates[: page.limit + 1]), key=lambda r: r.bn)
     shown, next_cursor = page.cut(records, lambda record: record.bn)

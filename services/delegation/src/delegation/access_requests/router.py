@@ -17,10 +17,10 @@ from delegation.access_requests.schemas import (
     MyAccessRequestPage,
 )
 from delegation.auth import business_operation, self_operation
-from delegation.paging import Paging
 from portal_contracts.scopes import Scope
 from portal_contracts.types import BusinessNumber
 from portal_runtime.context import CurrentContext
+from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
 

@@ -32,11 +32,11 @@ from delegation.employees import repository as grants
 from delegation.employees import service as employees
 from delegation.employees.errors import AlreadyAssociated
 from delegation.employees.service import Grant
-from delegation.paging import PageRequest
 from delegation.programs import ALL, ProgramAccess, ProgramsValue
 from delegation.roles import ROLES, Role
 from portal_contracts.events import AccessRequestApproved, AccessRequestRejected, AccessRequestSubmitted
 from portal_runtime.messaging import UnitOfWork, utcnow
+from portal_runtime.paging import PageRequest
 
 
 class Decidable(Protocol):

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Path
 from delegation.audit import service
 from delegation.audit.schemas import AuditEntryRead, AuditPage
 from delegation.auth import business_operation
-from delegation.paging import Paging
 from portal_contracts.scopes import Scope
 from portal_contracts.types import BusinessNumber
 from portal_runtime.context import CurrentContext
+from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from delegation.audit.models import AccessAuditEntry
 from delegation.employees import service as employees
-from delegation.paging import PageRequest
 from portal_runtime.messaging import utcnow
+from portal_runtime.paging import PageRequest
 from portal_runtime.requestid import current_request_id
 
 

@@ -5,9 +5,9 @@ from fastapi import APIRouter
 from delegation.auth import internal_operation, self_operation
 from delegation.decisions import service
 from delegation.decisions.schemas import ActingContextPage, ActingContextRead
-from delegation.paging import Paging
 from portal_contracts.internal import Decision, DecisionRequest, Membership
 from portal_runtime.context import CurrentContext
+from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
 

@@ -15,8 +15,8 @@ from delegation.businesses import repository as businesses
 from delegation.employees import repository as grants
 from delegation.employees.models import EmployeeGrant
 from delegation.employees.service import Grant
-from delegation.paging import PageRequest
 from portal_contracts.internal import Decision, DecisionRequest, Membership
+from portal_runtime.paging import PageRequest
 
 
 class Reason(StrEnum):

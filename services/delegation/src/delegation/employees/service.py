@@ -16,11 +16,11 @@ from delegation.employees import repository
 from delegation.employees.errors import AlreadyAssociated
 from delegation.employees.models import EmployeeGrant, EmployeeGrantProgram
 from delegation.errors import BusinessAccountManagerRequired, NotAccountManager
-from delegation.paging import PageRequest
 from delegation.programs import ProgramAccess
 from delegation.roles import ROLES, Role, RoleDefinition
 from portal_contracts.events import EmployeeAccessGranted
 from portal_runtime.messaging import UnitOfWork, utcnow
+from portal_runtime.paging import PageRequest
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.db import upsert
 from ledger.facts.models import AcceptedTransaction, PaymentApplied, StatementOfAccount
 from ledger.facts.schemas import LedgerFactsFed
 from ledger.money import to_cents
 from portal_contracts.sandbox import ProgramAccountFacts
+from portal_runtime.db import upsert
 
 
 def month_start(period: str) -> date:

@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from ledger.clock import CurrentClock
 from ledger.facts import service
 from ledger.facts.schemas import LedgerFactsFed
 from portal_contracts.sandbox import ProgramAccountFacts
 from portal_runtime.access import Acting, access
+from portal_runtime.clock import CurrentClock
 from portal_runtime.service import Runtime
 
 router = APIRouter(tags=["internal"])

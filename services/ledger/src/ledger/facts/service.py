@@ -6,12 +6,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from ledger.clock import business_today
 from ledger.config import Settings
 from ledger.facts import repository
 from ledger.facts.schemas import LedgerFactsFed
 from portal_contracts import sandbox
 from portal_contracts.sandbox import ProgramAccountFacts
+from portal_runtime.clock import business_today
 from portal_runtime.messaging import UnitOfWork
 from portal_runtime.service import ServiceRuntime
 

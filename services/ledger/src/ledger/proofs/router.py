@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from ledger.clock import Today
 from ledger.proofs import service
 from ledger.proofs.repository import SqlFactsReader
 from portal_contracts.internal import ProofCheckRequest, ProofCheckResponse, ProofExamples
 from portal_runtime.access import Acting, access
+from portal_runtime.clock import Today
 from portal_runtime.service import Runtime
 
 # Service-to-service API for business-registry; never routed by the gateway, so not in the public document.

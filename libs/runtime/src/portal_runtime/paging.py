@@ -1,6 +1,7 @@
 """Lists: ``?limit=`` (default 10, max 100) and an opaque ``?cursor=``; responses ``{items, next_cursor}``.
 
-Lists are keyset-paged on a unique key (a BN or BN15); the cursor is that key of the last item, base64url JSON.
+Every list is keyset-paged on a unique, indexed key, so a page costs the same wherever it starts. The cursor is
+the key of the last item, base64url-encoded JSON: opaque to integrators, checked when read back.
 """
 
 from __future__ import annotations
@@ -14,15 +15,24 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 
-from business_registry.errors import InvalidCursor
+from portal_runtime.problems import FieldError, Unprocessable
 
 T = TypeVar("T")
+K = TypeVar("K", int, str)
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
 
-def encode_cursor(key: str) -> str:
+class InvalidCursor(Unprocessable):
+    code, title = "invalid_cursor", "Invalid cursor"
+
+    def __init__(self) -> None:
+        message = "The cursor is not one this list returned; start again without it."
+        super().__init__(message, errors=[FieldError(field="cursor", message=message, code="invalid_cursor")])
+
+
+def encode_cursor(key: int | str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
 
 
@@ -31,22 +41,24 @@ class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
 
-    def after(self) -> str | None:
+    def after(self, key_type: type[K]) -> K | None:
         """The key the page starts after; :class:`InvalidCursor` when the cursor is not one we issued."""
         if self.cursor is None:
             return None
         try:
-            key = json.loads(base64.urlsafe_b64decode(self.cursor + "=" * (-len(self.cursor) % 4)))["after"]
+            raw = base64.urlsafe_b64decode(self.cursor + "=" * (-len(self.cursor) % 4))
+            key = json.loads(raw)["after"]
         except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
             raise InvalidCursor() from None
-        if not isinstance(key, str):
+        if type(key) is not key_type:
             raise InvalidCursor()
-        return key
+        return key  # type: ignore[no-any-return]
 
-    def cut(self, rows: Sequence[T], key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    def cut(self, rows: Sequence[T], key: Callable[[T], int | str]) -> tuple[list[T], str | None]:
         """The page (rows were fetched with ``limit + 1``) and the cursor of the next one, if any."""
         items = list(rows[: self.limit])
-        return items, encode_cursor(key(items[-1])) if len(rows) > self.limit and items else None
+        more = len(rows) > self.limit
+        return items, encode_cursor(key(items[-1])) if more and items else None
 
 
 def _page_request(

@@ -1,4 +1,5 @@
-"""Where business-registry reads the time: one callable on the app state, so tests fix "today" without patching."""
+"""Where a service reads the time: one callable on the app state (`app.state.clock`), so tests fix "today"
+without patching."""
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
