@@ -59,3 +59,115 @@ class EmployeeAccessGranted(EventPayload):
     user_id: str
     role: Role
     programs: Programs
+
+
+RelationshipType = Literal["business_management", "program_management"]
+
+
+class RelationshipVisibility(EventPayload):
+    """Which submitter classes the provider sees besides its own submissions (always visible); a part of the
+    relationship events, not an event of its own."""
+
+    client_submitted: bool
+    other_businesses_submitted: bool
+
+
+class _RelationshipEvent(EventPayload):
+    """Common fields of the business-relationship events: keyed by the client BN, so one client's relationship
+    history is ordered. ``provider_user_ids`` / ``client_user_ids`` are the BAMs and PAMs of each side at the time
+    of the change: the users to notify."""
+
+    business_field: ClassVar[str | None] = "client_bn"
+
+    provider_bn: BusinessNumber
+    client_bn: BusinessNumber
+    provider_user_ids: list[str]
+    client_user_ids: list[str]
+
+
+class RelationshipRequestSubmitted(_RelationshipEvent):
+    event_type: ClassVar[str] = "delegation.relationship_request.submitted.v1"
+
+    relationship_request_id: str
+    requested_by: str
+    comment: str
+
+
+class RelationshipRequestCancelled(_RelationshipEvent):
+    event_type: ClassVar[str] = "delegation.relationship_request.cancelled.v1"
+
+    relationship_request_id: str
+    cancelled_by: str
+
+
+class RelationshipRequestApproved(_RelationshipEvent):
+    event_type: ClassVar[str] = "delegation.relationship_request.approved.v1"
+
+    relationship_request_id: str
+    relationship_id: str
+    decided_by: str
+    type: RelationshipType
+    programs: Programs
+    visibility: RelationshipVisibility
+    expires_on: str | None = None  # YYYY-MM-DD
+
+
+class RelationshipRequestRejected(_RelationshipEvent):
+    event_type: ClassVar[str] = "delegation.relationship_request.rejected.v1"
+
+    relationship_request_id: str
+    decided_by: str
+    comment: str
+
+
+class RelationshipChanged(_RelationshipEvent):
+    """A client BAM edited the relationship; ``changed`` names the fields that changed, the rest is the new state."""
+
+    event_type: ClassVar[str] = "delegation.relationship.changed.v1"
+
+    relationship_id: str
+    changed_by: str
+    changed: list[str]
+    type: RelationshipType
+    programs: Programs
+    visibility: RelationshipVisibility
+    expires_on: str | None = None
+    removed_programs: list[ProgramAccountNumber] = []
+
+
+class RelationshipEnded(_RelationshipEvent):
+    """A client BAM ended the relationship: every provider employee lost access; provider BAMs keep the expired role."""
+
+    event_type: ClassVar[str] = "delegation.relationship.ended.v1"
+
+    relationship_id: str
+    ended_by: str
+
+
+class RelationshipExpired(_RelationshipEvent):
+    """The relationship reached its expiry date: same effect as an end."""
+
+    event_type: ClassVar[str] = "delegation.relationship.expired.v1"
+
+    relationship_id: str
+    expires_on: str
+
+
+class ProxyAssignmentSet(_RelationshipEvent):
+    """A provider manager assigned (or re-assigned) one of its employees to a client with a proxy role."""
+
+    event_type: ClassVar[str] = "delegation.proxy_assignment.set.v1"
+
+    relationship_id: str
+    user_id: str
+    role: Literal["pam", "editor", "viewer"]
+    programs: Programs
+    assigned_by: str
+
+
+class ProxyAssignmentRemoved(_RelationshipEvent):
+    event_type: ClassVar[str] = "delegation.proxy_assignment.removed.v1"
+
+    relationship_id: str
+    user_id: str
+    removed_by: str

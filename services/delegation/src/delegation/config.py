@@ -11,3 +11,4 @@ class Settings(ServiceSettings):
     service_name: str = "delegation"
     database_url: str = "sqlite+aiosqlite:///var/delegation.db"
     port: int = 8003
+    relationship_expiry_interval_s: float = 3600.0  # how often relationships past their expiry date expire; 0: never

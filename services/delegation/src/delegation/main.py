@@ -7,12 +7,19 @@ from delegation.config import Settings
 from delegation.db import Base, messaging
 from delegation.decisions.router import router as decisions_router
 from delegation.employees.router import router as employees_router
+from delegation.relationships import expiry
+from delegation.relationships.router import router as relationships_router
+from portal_runtime.clock import Clock, system_clock
 from portal_runtime.relay import Publisher
 from portal_runtime.service import ServiceSpec, build_service_app
 
 TAGS = [
     {"name": "access-requests", "description": "Employees ask for access to their employer; BAMs and PAMs decide."},
     {"name": "employees", "description": "Who has which role on the business's program accounts."},
+    {
+        "name": "relationships",
+        "description": "Service providers act for clients: requests, relationships, assignments of provider staff.",
+    },
     {"name": "contexts", "description": "The businesses the caller can act on."},
     {"name": "audit", "description": "The append-only trail of access changes."},
     {"name": "internal", "description": "Service-to-service operations; never routed by the gateway."},
@@ -30,11 +37,17 @@ def spec() -> ServiceSpec:
         ),
         metadata=Base.metadata,
         tables=messaging,
-        routers=[access_requests_router, employees_router, decisions_router, audit_router],
+        routers=[access_requests_router, relationships_router, employees_router, decisions_router, audit_router],
         subscriptions=subscriptions,
+        on_startup=[expiry.start],
+        on_shutdown=[expiry.stop],
         openapi_tags=TAGS,
     )
 
 
-def create_app(settings: Settings | None = None, *, publisher: Publisher | None = None) -> FastAPI:
-    return build_service_app(spec(), settings or Settings(), publisher=publisher)
+def create_app(
+    settings: Settings | None = None, *, publisher: Publisher | None = None, clock: Clock | None = None
+) -> FastAPI:
+    app = build_service_app(spec(), settings or Settings(), publisher=publisher)
+    app.state.clock = clock or system_clock
+    return app

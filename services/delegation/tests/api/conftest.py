@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from delegation.config import Settings
 from delegation.main import create_app
 from portal_runtime.bus import InMemoryBus
+from portal_runtime.clock import Clock
 from portal_runtime.testing.apps import running
 
 from .factories import Portal
@@ -16,7 +18,11 @@ from .factories import Portal
 
 @asynccontextmanager
 async def portal_on(
-    database_url: str, context_public_jwk: str, as_context: Callable[..., dict[str, str]]
+    database_url: str,
+    context_public_jwk: str,
+    as_context: Callable[..., dict[str, str]],
+    clock: Clock | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Portal]:
     bus = InMemoryBus()
     settings = Settings(
@@ -25,8 +31,9 @@ async def portal_on(
         relay_enabled=False,
         consumers_enabled=False,
         context_public_key=context_public_jwk,
+        **overrides,
     )
-    async with running(create_app(settings, publisher=bus)) as (app, client):
+    async with running(create_app(settings, publisher=bus, clock=clock)) as (app, client):
         yield Portal(app, client, bus, as_context)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -119,11 +120,11 @@ class Portal:
             headers=self.acting(manager, manager_role),
         )
 
-    async def employ(self, user: str, role: Role, programs: Any = "all", *, by: str = "bam-1") -> None:
+    async def employ(self, user: str, role: Role, programs: Any = "all", *, by: str = "bam-1", bn: str = BN) -> None:
         """Request and approve (by the BAM): the user holds ``role`` afterwards."""
-        submitted = await self.request_access(user)
+        submitted = await self.request_access(user, bn=bn)
         assert submitted.status_code == 201, submitted.text
-        approved = await self.approve(by, submitted.json()["id"], role.value, programs)
+        approved = await self.approve(by, submitted.json()["id"], role.value, programs, bn=bn)
         assert approved.status_code == 200, approved.text
 
     async def decide(self, user: str, bn: str = BN, program_account: str | None = None) -> dict[str, Any]:
@@ -137,3 +138,155 @@ class Portal:
 def problem(response: Response) -> dict[str, Any]:
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+# Business relationships: a provider (SP_BN, BAM "sp-bam") and the client BN (BAM "bam-1").
+SP_BN = OTHER_BN
+SP2_BN = "200000008"
+VISIBLE_NONE = {"client_submitted": False, "other_businesses_submitted": False}
+VISIBLE_ALL = {"client_submitted": True, "other_businesses_submitted": True}
+
+
+def in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+class Relationships:
+    """Relationship calls on a :class:`Portal`, as the gateway would forward them."""
+
+    def __init__(self, portal: Portal) -> None:
+        self.portal = portal
+
+    async def setup(self, *, second_provider: bool = False) -> None:
+        """The client (three program accounts) and the provider (one), each with its registrant BAM."""
+        await self.portal.register()
+        await self.portal.register(registered(SP_BN, registrant="sp-bam", programs=("RM0001",)))
+        if second_provider:
+            await self.portal.register(registered(SP2_BN, registrant="sp2-bam", programs=("RM0001",)))
+
+    async def ask(
+        self,
+        user: str = "sp-bam",
+        client_bn: str = BN,
+        *,
+        provider_bn: str = SP_BN,
+        role: Role = Role.BAM,
+        comment: Any = "We clear your goods at Fort Erie.",
+        key: str | None = None,
+    ) -> Response:
+        headers = self.portal.acting(user, role, provider_bn)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.portal.client.post(
+            f"/v1/businesses/{provider_bn}/relationship-requests",
+            json={"client_bn": client_bn, "comment": comment},
+            headers=headers,
+        )
+
+    async def asked(self, user: str = "sp-bam", *, provider_bn: str = SP_BN) -> str:
+        response = await self.ask(user, provider_bn=provider_bn)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]  # type: ignore[no-any-return]
+
+    async def cancel(self, request_id: str, user: str = "sp-bam", *, provider_bn: str = SP_BN) -> Response:
+        return await self.portal.client.delete(
+            f"/v1/businesses/{provider_bn}/relationship-requests/{request_id}",
+            headers=self.portal.acting(user, Role.BAM, provider_bn),
+        )
+
+    async def approve(
+        self,
+        request_id: str,
+        type: str = "business_management",
+        programs: Any = None,
+        visibility: dict[str, bool] | None = None,
+        expires_on: str | None = None,
+        *,
+        user: str = "bam-1",
+        role: Role = Role.BAM,
+    ) -> Response:
+        body: dict[str, Any] = {"type": type, "visibility": visibility or VISIBLE_NONE}
+        if programs is not None:
+            body["programs"] = programs
+        if expires_on is not None:
+            body["expires_on"] = expires_on
+        return await self.portal.client.post(
+            f"/v1/businesses/{BN}/relationship-requests/{request_id}/approve",
+            json=body,
+            headers=self.portal.acting(user, role, BN),
+        )
+
+    async def reject(self, request_id: str, comment: Any = "We do not know you.", *, user: str = "bam-1") -> Response:
+        return await self.portal.client.post(
+            f"/v1/businesses/{BN}/relationship-requests/{request_id}/reject",
+            json={"comment": comment},
+            headers=self.portal.acting(user, Role.BAM, BN),
+        )
+
+    async def establish(
+        self,
+        type: str = "business_management",
+        programs: Any = None,
+        visibility: dict[str, bool] | None = None,
+        expires_on: str | None = None,
+        *,
+        provider_bn: str = SP_BN,
+        provider_bam: str = "sp-bam",
+    ) -> dict[str, Any]:
+        request_id = await self.asked(provider_bam, provider_bn=provider_bn)
+        response = await self.approve(request_id, type, programs, visibility, expires_on)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def get(self, relationship_id: str, *, user: str = "bam-1", bn: str = BN) -> Response:
+        return await self.portal.client.get(
+            f"/v1/businesses/{bn}/relationships/{relationship_id}", headers=self.portal.acting(user, Role.BAM, bn)
+        )
+
+    async def edit(
+        self,
+        relationship: dict[str, Any],
+        *,
+        user: str = "bam-1",
+        role: Role = Role.BAM,
+        etag: str | None = None,
+        **changes: Any,
+    ) -> Response:
+        headers = {**self.portal.acting(user, role, BN), "If-Match": etag or relationship["etag"]}
+        return await self.portal.client.patch(
+            f"/v1/businesses/{BN}/relationships/{relationship['id']}", json=changes, headers=headers
+        )
+
+    async def end(self, relationship_id: str, *, user: str = "bam-1") -> Response:
+        return await self.portal.client.delete(
+            f"/v1/businesses/{BN}/relationships/{relationship_id}", headers=self.portal.acting(user, Role.BAM, BN)
+        )
+
+    async def assign(
+        self,
+        relationship_id: str,
+        user_id: str,
+        role: str,
+        programs: Any = "all",
+        *,
+        by: str = "sp-bam",
+        by_role: Role = Role.BAM,
+        provider_bn: str = SP_BN,
+    ) -> Response:
+        return await self.portal.client.put(
+            f"/v1/businesses/{provider_bn}/relationships/{relationship_id}/assignments/{user_id}",
+            json={"role": role, "programs": programs},
+            headers=self.portal.acting(by, by_role, provider_bn),
+        )
+
+    async def unassign(
+        self, relationship_id: str, user_id: str, *, by: str = "sp-bam", by_role: Role = Role.BAM
+    ) -> Response:
+        return await self.portal.client.delete(
+            f"/v1/businesses/{SP_BN}/relationships/{relationship_id}/assignments/{user_id}",
+            headers=self.portal.acting(by, by_role, SP_BN),
+        )
+
+    async def hire(self, user: str, role: Role, programs: Any = "all", *, bn: str = SP_BN, by: str = "sp-bam") -> None:
+        """An employee of the provider."""
+        await self.portal.employ(user, role, programs, by=by, bn=bn)

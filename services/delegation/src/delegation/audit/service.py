@@ -20,6 +20,15 @@ class AuditAction(StrEnum):
     ACCESS_GRANTED_ON_REGISTRATION = "access_granted_on_registration"
     ACCESS_REQUEST_APPROVED = "access_request_approved"
     ACCESS_REQUEST_REJECTED = "access_request_rejected"
+    RELATIONSHIP_REQUESTED = "relationship_requested"
+    RELATIONSHIP_REQUEST_CANCELLED = "relationship_request_cancelled"
+    RELATIONSHIP_REQUEST_APPROVED = "relationship_request_approved"
+    RELATIONSHIP_REQUEST_REJECTED = "relationship_request_rejected"
+    RELATIONSHIP_CHANGED = "relationship_changed"
+    RELATIONSHIP_ENDED = "relationship_ended"
+    RELATIONSHIP_EXPIRED = "relationship_expired"
+    PROXY_ASSIGNMENT_SET = "proxy_assignment_set"
+    PROXY_ASSIGNMENT_REMOVED = "proxy_assignment_removed"
 
 
 def record(

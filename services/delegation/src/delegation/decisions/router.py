@@ -6,6 +6,7 @@ from delegation.auth import internal_operation, self_operation
 from delegation.decisions import service
 from delegation.decisions.schemas import ActingContextPage, ActingContextRead
 from portal_contracts.internal import Decision, DecisionRequest, Membership
+from portal_runtime.clock import Today
 from portal_runtime.context import CurrentContext
 from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
@@ -17,14 +18,20 @@ router = APIRouter()
 @router.post(
     "/internal/decisions",
     summary="Decide what a user may do on a business (gateway only)",
-    description="Allowed: the role, its scopes and the program accounts they apply to (None: all). Refused with "
-    "`reason` `not_associated`, `business_not_registered` or `program_not_granted`.",
+    description="Allowed: the role, its scopes and the program accounts they apply to (None: all). An employee of "
+    "the business gets its own role (`reason` `employee`); a provider's employee acting for a client gets a proxy "
+    "role (`proxy_bam`, `proxy_pam`, `proxy_editor`, `proxy_viewer`; `reason` `relationship`), or `expired` after "
+    "the relationship ended (`reason` `expired_relationship`, read-only), with `via_provider` and `visibility`: the "
+    "submitter classes services show (`provider`: what `via_provider` submitted; `client`: what the client "
+    "submitted; `other_businesses`: what other businesses submitted for the client, never another provider's "
+    "rulings). Refused with `reason` `not_associated`, `business_not_registered`, `program_not_granted` or "
+    "`program_not_in_relationship`.",
     operation_id="decide",
     **internal_operation(),
 )
-async def decide(question: DecisionRequest, runtime: Runtime) -> Decision:
+async def decide(question: DecisionRequest, runtime: Runtime, today: Today) -> Decision:
     async with runtime.sessions() as session:
-        return await service.decide(session, question)
+        return await service.decide(session, question, today)
 
 
 @router.get(
@@ -42,11 +49,13 @@ async def list_memberships(user_id: str, runtime: Runtime) -> list[Membership]:
     "/v1/me/contexts",
     tags=["contexts"],
     summary="The businesses you can act on, with your role, program accounts and scopes",
+    description="Your employers with your role there, then the clients you act for through one of them, with "
+    "your proxy role, `via_provider` and `visibility`; by business number.",
     operation_id="list_my_contexts",
     responses=problems(401, 403),
     **self_operation(),
 )
-async def list_my_contexts(context: CurrentContext, runtime: Runtime, page: Paging) -> ActingContextPage:
+async def list_my_contexts(context: CurrentContext, runtime: Runtime, page: Paging, today: Today) -> ActingContextPage:
     async with runtime.sessions() as session:
-        rows, cursor = await service.contexts(session, context.subject, page)
+        rows, cursor = await service.contexts(session, context.subject, page, today)
         return ActingContextPage(items=[ActingContextRead.of(g) for g in rows], next_cursor=cursor)

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from notifications.mail.service import wake_after_commit
 from notifications.notices import service
+from notifications.notices.relationships import RELATIONSHIP_EVENTS, involved, relationship_notices
 from notifications.notices.service import NoticeDraft, Profiles
 from notifications.recipients import repository as recipients
 from portal_contracts.events import (
@@ -61,6 +62,7 @@ RULES: list[NoticeRule[Any]] = [
         lambda e: [e.requester_user_id],
         lambda e, profiles: [service.access_rejected_notice(e, profiles)],
     ),
+    *[NoticeRule(event, involved, relationship_notices) for event in RELATIONSHIP_EVENTS],
     NoticeRule(
         MfaSessionLocked,
         lambda e: [e.user_id],

@@ -22,6 +22,7 @@ class NoticeType(StrEnum):
     DELEGATION_ACCESS_APPROVED = "delegation.access_approved"
     DELEGATION_ACCESS_REJECTED = "delegation.access_rejected"
     SECURITY_SIGN_IN_LOCKED = "security.sign_in_locked"
+    DELEGATION_RELATIONSHIP = "delegation.relationship"
 
 
 TYPE_LABELS: dict[NoticeType, dict[Language, str]] = {
@@ -36,6 +37,10 @@ TYPE_LABELS: dict[NoticeType, dict[Language, str]] = {
     NoticeType.DELEGATION_ACCESS_REJECTED: {
         "en": "Delegation changes \N{EN DASH} access rejected",
         "fr": "Modifications apportées à la délégation \N{EN DASH} Accès refusé",
+    },
+    NoticeType.DELEGATION_RELATIONSHIP: {
+        "en": "Delegation changes \N{EN DASH} business relationship",
+        "fr": "Modifications apportées à la délégation \N{EN DASH} Relation d'affaires",
     },
     NoticeType.SECURITY_SIGN_IN_LOCKED: {
         "en": "Security \N{EN DASH} sign-in locked",

@@ -1,0 +1,42 @@
+"""The expiry job runs on its own, every ``relationship_expiry_interval_s``, from the service's startup hook."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from delegation.relationships.expiry import TASK
+
+from .conftest import portal_on
+from .factories import Relationships, in_days
+
+
+async def test_the_scheduled_job_expires_a_relationship_once_its_date_has_come(
+    tmp_path: Path, context_public_jwk: str, as_context: Callable[..., dict[str, str]]
+) -> None:
+    now = [datetime.now(UTC)]
+    async with portal_on(
+        f"sqlite+aiosqlite:///{tmp_path}/delegation.db",
+        context_public_jwk,
+        as_context,
+        clock=lambda: now[0],
+        relationship_expiry_interval_s=0.05,
+    ) as portal:
+        rel = Relationships(portal)
+        await rel.setup()
+        established = await rel.establish(expires_on=in_days(2))
+        assert getattr(portal.runtime, TASK) is not None
+
+        await asyncio.sleep(0.2)
+        still_active = (await rel.get(established["id"])).json()["status"]
+        now[0] += timedelta(days=3)
+        for _ in range(50):
+            if (await rel.get(established["id"])).json()["status"] == "expired":
+                break
+            await asyncio.sleep(0.05)
+
+        assert still_active == "active"
+        assert (await rel.get(established["id"])).json()["status"] == "expired"
+    assert getattr(portal.runtime, TASK) is None  # stopped with the service
