@@ -193,6 +193,16 @@ async def test_a_public_route_passes_without_a_token_and_ignores_a_stale_one(sta
     assert stack.grants.asked == []
 
 
+async def test_oauth_client_basic_credentials_reach_public_routes_but_bearer_tokens_never_do(stack: Stack) -> None:
+    basic = (
+        await stack.client.get("/v1/businesses/lookup", headers={"Authorization": "Basic Y2xpZW50OnNlY3JldA=="})
+    ).json()
+    bearer = (await stack.client.get("/v1/businesses/lookup", headers={"Authorization": "Bearer stale"})).json()
+
+    assert stack.received_headers(basic)["authorization"] == ["Basic Y2xpZW50OnNlY3JldA=="]
+    assert "authorization" not in stack.received_headers(bearer)
+
+
 async def test_a_self_route_carries_the_token_scopes_without_asking_delegation(stack: Stack) -> None:
     response = await stack.client.get("/v1/me/statements", headers=stack.bearer(scopes=["notices:read"]))
 

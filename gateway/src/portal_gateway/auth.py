@@ -37,6 +37,10 @@ class Principal:
     scopes: frozenset[str]
     mfa: bool
     client_id: str | None
+    # Restrictions the token itself carries: an API client acts for its own business only; a token exchanged
+    # (RFC 8693) for one business may also name the only program accounts it covers.
+    business: str | None = None
+    program_accounts: frozenset[str] | None = None
 
 
 class JwksUnavailable(Exception):
@@ -209,6 +213,11 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or not isinstance(claims.get("mfa", False), bool):
             raise InvalidToken("The access token has a malformed scope or mfa claim.")
+        business, accounts = claims.get("business"), claims.get("program_accounts")
+        if business is not None and not isinstance(business, str):
+            raise InvalidToken("The access token has a malformed business claim.")
+        if accounts is not None and not (isinstance(accounts, list) and all(isinstance(a, str) for a in accounts)):
+            raise InvalidToken("The access token has a malformed program_accounts claim.")
 
 
 def _claim_detail(claim: str, issuer: str, audience: str) -> str:
@@ -226,10 +235,13 @@ def _principal(claims: dict[str, Any]) -> Principal:
     subject = str(claims["sub"])
     # client_credentials tokens (RFC 9068): the client is its own subject.
     is_client = client_id is not None and subject == client_id
+    accounts = claims.get("program_accounts")
     return Principal(
         subject=f"client:{client_id}" if is_client else subject,
         subject_type="client" if is_client else "user",
         scopes=frozenset(claims.get("scope", "").split()),
         mfa=bool(claims.get("mfa", False)),
         client_id=client_id,
+        business=claims.get("business"),
+        program_accounts=frozenset(accounts) if accounts is not None else None,
     )

@@ -9,10 +9,20 @@ from portal_gateway.decisions import DecisionRequest, DecisionSource, enforce, t
 from portal_gateway.routes import RouteMatch
 from portal_runtime.access import Acting
 from portal_runtime.context import InternalContext
-from portal_runtime.problems import NotFound, Unprocessable
+from portal_runtime.problems import Forbidden, NotFound, Unprocessable
 
 BN9 = re.compile(r"[0-9]{9}")
 BN15 = re.compile(r"[0-9]{9}RM[0-9]{4}")
+
+
+class NotForBusiness(Forbidden):
+    """The token is restricted to another business (an API client's, or an exchanged token's)."""
+
+    code, title = "token_not_for_business", "The access token is for another business"
+
+
+class NotForProgramAccount(Forbidden):
+    code, title = "program_account_not_in_token", "The access token does not cover this program account"
 
 
 class Authorizer:
@@ -56,6 +66,9 @@ class Authorizer:
             )
         if program_account is not None and not program_account.startswith(business):
             raise NotFound(f"Program account {program_account} does not belong to business {business}.")
+        _check_token_restrictions(principal, business, program_account)
+        if principal.subject_type == "client":
+            return _client_context(principal, business, scope, request_id)
         decision = await self._decisions.decide(
             DecisionRequest(user_id=principal.subject, business=business, program_account=program_account, scope=scope)
         )
@@ -64,7 +77,7 @@ class Authorizer:
             subject=principal.subject,
             subject_type=principal.subject_type,
             business=business,
-            program_accounts=decision.program_accounts,
+            program_accounts=_narrowed(decision.program_accounts, principal.program_accounts),
             scopes=scopes,
             via_provider=decision.via_provider,
             visibility=decision.visibility,
@@ -72,3 +85,42 @@ class Authorizer:
             request_id=request_id,
             mfa=principal.mfa,
         )
+
+
+def _check_token_restrictions(principal: Principal, business: str, program_account: str | None) -> None:
+    """A token that names a business (API clients always do) acts on that business only; one that names program
+    accounts (token exchange), on those only."""
+    if principal.subject_type == "client" and principal.business is None:
+        raise NotForBusiness("This API client token names no business.", code="client_not_for_business")
+    if principal.business is not None and principal.business != business:
+        who = "API client" if principal.subject_type == "client" else "access token"
+        code = "client_not_for_business" if principal.subject_type == "client" else None
+        raise NotForBusiness(f"This {who} acts for business {principal.business} only.", code=code)
+    if program_account is not None and principal.program_accounts is not None:
+        if program_account not in principal.program_accounts:
+            raise NotForProgramAccount(f"The access token does not cover program account {program_account}.")
+
+
+def _client_context(principal: Principal, business: str, scope: str, request_id: str) -> InternalContext:
+    """An API client acts as its own business: no user, so no delegation decision; its token's scopes (those an
+    account manager gave it) are its rights, and it sees all of its business (no provider, no visibility filter)."""
+    if scope not in principal.scopes:
+        raise token_lacks(scope)
+    return InternalContext(
+        subject=principal.subject,
+        subject_type=principal.subject_type,
+        business=business,
+        program_accounts=None,
+        scopes=sorted(principal.scopes),
+        request_id=request_id,
+        mfa=principal.mfa,
+    )
+
+
+def _narrowed(allowed: list[str] | None, token: frozenset[str] | None) -> list[str] | None:
+    """The program accounts both the decision and the token allow (None: every one)."""
+    if token is None:
+        return allowed
+    if allowed is None:
+        return sorted(token)
+    return sorted(set(allowed) & token)

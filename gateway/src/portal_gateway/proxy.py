@@ -166,6 +166,10 @@ class Proxy:
             headers.append((b"x-forwarded-host", host.encode("latin-1")))
         if context is not None:
             headers.append((internal_context.HEADER.encode(), self._signer.sign(context).encode()))
+        elif (basic := request.headers.get("authorization", "")).lower().startswith("basic "):
+            # Public routes only (no context): OAuth client authentication (RFC 6749 §2.3.1) is the service's
+            # to check. A bearer token never passes the edge.
+            headers.append((b"authorization", basic.encode("latin-1")))
         return headers
 
 

@@ -38,3 +38,32 @@ class MfaSessionLocked(EventPayload):
     failed_attempts: int
     locked_at: datetime
     mfa_email: str | None = None
+
+
+class MfaCodeIssued(EventPayload):
+    """A one-time code was sent (or a step-up challenge started): notifications lists it so an unexpected code
+    can be noticed. The code itself is never in the event."""
+
+    event_type: ClassVar[str] = "identity.mfa.code_issued.v1"
+
+    user_id: str
+    method: Literal["email"]
+    at: datetime
+
+
+class CredentialRevoked(EventPayload):
+    """The user revoked their credential: they can no longer sign in and every token of theirs is revoked."""
+
+    event_type: ClassVar[str] = "identity.credential.revoked.v1"
+
+    user_id: str
+    revoked_at: datetime
+
+
+class AccountDeactivated(EventPayload):
+    """180 days without a sign-in: the account is deactivated until the user reactivates it."""
+
+    event_type: ClassVar[str] = "identity.account.deactivated.v1"
+
+    user_id: str
+    deactivated_at: datetime

@@ -43,6 +43,37 @@ class Settings(ServiceSettings):
     delegation_url: str = "http://127.0.0.1:8003"
     delegation_timeout_s: float = Field(default=2.0, gt=0)
 
+    # Brute-force defence (identity.throttle): failures within the window per (account, IP), per account and
+    # per IP; past a threshold the wait doubles from 1 s up to the cap.
+    throttle_window_s: int = Field(default=900, gt=0)
+    throttle_per_pair: int = Field(default=5, gt=0)
+    throttle_per_account: int = Field(default=20, gt=0)
+    throttle_per_ip: int = Field(default=50, gt=0)
+    throttle_max_delay_s: int = Field(default=900, gt=0)
+
+    # Account lifecycle (identity.lifecycle): warning e-mail, then deactivation, after this long without a sign-in;
+    # the sweep runs in the background every `inactivity_sweep_interval_s` (0: never).
+    inactivity_warning_days: int = Field(default=165, gt=0)
+    inactivity_deactivation_days: int = Field(default=180, gt=0)
+    inactivity_sweep_interval_s: float = Field(default=3600.0, ge=0)
+
+    # OAuth clients. API clients' access tokens are short because the gateway verifies them offline: revoking a
+    # client stops new tokens at once and the ones issued within this many seconds. A rotated client secret
+    # stops working at once unless a grace period is set. Authorization codes live a minute (single use).
+    client_access_token_ttl_s: int = Field(default=300, gt=0)
+    client_secret_grace_s: int = Field(default=0, ge=0)
+    authorization_code_ttl_s: int = Field(default=60, gt=0)
+    # After POST /internal/keys/rotate the new signing key is published at once and signs this much later, so
+    # gateways (JWKS refetch at most every 10 s) know it before its first token. Keep it below access_token_ttl_s.
+    signing_key_activation_delay_s: float = Field(default=30.0, ge=0)
+
+    # WebAuthn (passkeys as a second factor): the relying party id is the portal's registrable domain, and the
+    # origins are where the portal's frontends run.
+    webauthn_rp_id: str = "localhost"
+    webauthn_rp_name: str = "CARM Client Portal"
+    webauthn_origins: list[str] = ["http://localhost:8000"]
+    webauthn_challenge_ttl_s: int = Field(default=300, gt=0)
+
     @model_validator(mode="after")
     def _delegation_from_internal_urls(self) -> "Settings":
         if "delegation_url" not in self.model_fields_set and "delegation" in self.internal_urls:

@@ -4,18 +4,27 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from identity.clients import models as _client_models  # noqa: F401
+from identity.clients.router import router as clients_router
 from identity.config import Settings
 from identity.db import Base, messaging
+from identity.factors import models as _factor_models  # noqa: F401
+from identity.factors.router import router as factors_router
 from identity.keys import models as _key_models  # noqa: F401  (registers the tables)
 from identity.keys.router import router as keys_router
 from identity.keys.service import KeyStore
+from identity.lifecycle.router import router as lifecycle_router
+from identity.lifecycle.service import start_inactivity_sweeps, stop_inactivity_sweeps
 from identity.mail.service import SmtpMailer
 from identity.me.delegation import DelegationDirectory
 from identity.me.router import router as me_router
+from identity.oauth import models as _oauth_models  # noqa: F401
+from identity.oauth.router import router as oauth_router
 from identity.profile import models as _profile_models  # noqa: F401
 from identity.profile.router import router as profile_router
 from identity.sessions import models as _session_models  # noqa: F401
 from identity.sessions.router import router as sessions_router
+from identity.throttle import models as _throttle_models  # noqa: F401
 from identity.tokens import models as _token_models  # noqa: F401
 from identity.tokens.router import router as tokens_router
 from identity.users import models as _user_models  # noqa: F401
@@ -32,6 +41,7 @@ OPENAPI_TAGS = [
     {"name": "oauth", "description": "Tokens, keys and discovery."},
     {"name": "profile", "description": "The personal profile created on the first login (§1.8)."},
     {"name": "me", "description": "The signed-in user."},
+    {"name": "api-clients", "description": "A business's API clients for its own software (seed 004 step 5)."},
 ]
 
 
@@ -66,8 +76,20 @@ def spec() -> ServiceSpec:
         description="Users, credentials, MFA, sessions, profile, OAuth 2 / OIDC provider and API clients.",
         metadata=Base.metadata,
         tables=messaging,
-        routers=[users_router, sessions_router, tokens_router, keys_router, profile_router, me_router],
-        on_startup=[_load_signing_key, _prepare_hasher, _open_delegation_directory],
+        routers=[
+            users_router,
+            sessions_router,
+            tokens_router,
+            keys_router,
+            profile_router,
+            me_router,
+            oauth_router,
+            clients_router,
+            factors_router,
+            lifecycle_router,
+        ],
+        on_startup=[_load_signing_key, _prepare_hasher, _open_delegation_directory, start_inactivity_sweeps],
+        on_shutdown=[stop_inactivity_sweeps],
         openapi_tags=OPENAPI_TAGS,
     )
 
@@ -100,7 +122,9 @@ def create_app(
     """``delegation_transport`` replaces the network to delegation (tests mount a fake delegation app on it)."""
     settings = settings or Settings()
     app = build_service_app(spec(), settings, publisher=publisher)
-    app.state.keys = KeyStore(settings.issuer, settings.access_token_ttl_s)
+    app.state.keys = KeyStore(
+        settings.issuer, settings.access_token_ttl_s, activation_delay_s=settings.signing_key_activation_delay_s
+    )
     app.state.clock = utcnow
     app.state.hasher = SecretHasher()
     app.state.mailer = SmtpMailer(settings)

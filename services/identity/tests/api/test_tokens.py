@@ -89,8 +89,8 @@ async def test_unknown_refresh_tokens_are_an_invalid_grant(identity: Identity) -
     problem(await identity.refresh("not-a-token"), 400, "invalid_grant")
 
 
-async def test_other_grant_types_are_not_supported_yet(identity: Identity) -> None:
-    for grant_type in ("client_credentials", "authorization_code", "password"):
+async def test_the_password_and_implicit_grants_are_not_supported(identity: Identity) -> None:
+    for grant_type in ("password", "implicit", "urn:ietf:params:oauth:grant-type:device_code"):
         response = await identity.client.post("/v1/oauth/token", data={"grant_type": grant_type})
         assert problem(response, 400, "unsupported_grant_type")["error"] == "unsupported_grant_type"
 

@@ -9,8 +9,8 @@ from portal_contracts.internal import Membership
 
 
 class MfaMethodRead(BaseModel):
-    type: Literal["email"]
-    email: str = Field(description="Masked, e.g. `t***@tcp.ca`.")
+    type: Literal["email", "totp", "webauthn"]
+    email: str | None = Field(default=None, description="`email` only: masked, e.g. `t***@tcp.ca`.")
 
 
 class MeRead(BaseModel):

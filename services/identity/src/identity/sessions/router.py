@@ -6,11 +6,13 @@ from identity.sessions.dependencies import CurrentLoginFlow
 from identity.sessions.schemas import (
     MfaCodeVerify,
     MfaEmailCreate,
+    PasskeyChallenge,
     SessionCreate,
     SessionRead,
     SessionTokens,
     TermsDecision,
 )
+from identity.throttle.dependencies import CurrentClient
 from identity.tokens.router import NO_STORE
 from identity.transaction import use_case
 from portal_runtime.access import Acting, access
@@ -34,16 +36,21 @@ STEP_ERRORS = (
     summary="Sign in with username and password; starts a login session",
     description=(
         "`next` is `mfa_enrolment` when the user has no MFA e-mail yet (POST .../mfa/email), else `mfa`: a new "
-        "one-time code was just e-mailed (POST .../mfa/verify). A wrong username and a wrong password get the "
-        "same `invalid_credentials` answer."
+        "one-time code was just e-mailed (POST .../mfa/verify), unless `mfa_methods` includes `totp`: then the "
+        "caller chooses the method (an e-mailed code on request, POST .../mfa/resend). A wrong username and a "
+        "wrong password get the same `invalid_credentials` answer. Revoked credential: 403 `credential_revoked`; "
+        "180 days inactive: 403 `account_deactivated` (POST /v1/users/reactivation). Too many failures: 429 "
+        "`too_many_attempts` with `Retry-After`."
     ),
     operation_id="create_session",
-    responses=problems(401, 503),
+    responses=problems(401, 403, 429, 503),
     openapi_extra=access(Acting.PUBLIC),
 )
-async def create_session(body: SessionCreate, runtime: Runtime, flow: CurrentLoginFlow) -> SessionRead:
+async def create_session(
+    body: SessionCreate, client: CurrentClient, runtime: Runtime, flow: CurrentLoginFlow
+) -> SessionRead:
     async with use_case(runtime) as uow:
-        return await flow.start(uow, body.username, body.password)
+        return await flow.start(uow, body.username, body.password, client)
 
 
 @router.post(
@@ -83,22 +90,38 @@ async def resend_mfa_code(session_id: SessionId, runtime: Runtime, flow: Current
 
 @router.post(
     "/v1/sessions/{session_id}/mfa/verify",
-    summary="Verify the most recent one-time code",
+    summary="Verify a second factor: the most recent e-mailed code, an authenticator app code or a recovery code",
     description=(
-        "A code is six digits, valid for 10 minutes, used once, and only the most recent one works. A wrong code "
-        "answers `invalid_mfa_code` with `attempts_remaining`; the last allowed wrong code locks the session "
-        "(`session_locked`) and the user is told. An expired code: 401 `mfa_code_expired` (ask for a new one)."
-        + STEP_ERRORS
+        "`method` defaults to `email`. An e-mailed code is six digits, valid for 10 minutes, used once, and only "
+        "the most recent one works. An authenticator code is valid for its 30 s step (one step of drift) and used "
+        "once; a recovery code is spent. A wrong code answers `invalid_mfa_code` with `attempts_remaining`; the "
+        "last allowed wrong code locks the session (`session_locked`) and the user is told. An expired code: 401 "
+        "`mfa_code_expired` (ask for a new one). A method the user lacks: 409 `mfa_method_not_enrolled`. Too many "
+        "failures for the account: 429 `too_many_attempts` with `Retry-After`." + STEP_ERRORS
     ),
     operation_id="verify_mfa_code",
-    responses=problems(401, *STEP_PROBLEMS),
+    responses=problems(401, *STEP_PROBLEMS, 429),
     openapi_extra=access(Acting.PUBLIC),
 )
 async def verify_mfa_code(
-    session_id: SessionId, body: MfaCodeVerify, runtime: Runtime, flow: CurrentLoginFlow
+    session_id: SessionId, body: MfaCodeVerify, client: CurrentClient, runtime: Runtime, flow: CurrentLoginFlow
 ) -> SessionRead:
     async with use_case(runtime) as uow:
-        return await flow.verify(uow, session_id, body.code)
+        return await flow.verify(uow, session_id, body.code, client, body.method, body.credential)
+
+
+@router.post(
+    "/v1/sessions/{session_id}/mfa/webauthn/options",
+    summary="Options for signing in with a passkey (navigator.credentials.get())",
+    description="Each call issues a new challenge, valid 5 minutes and used once; answer it with POST "
+    ".../mfa/verify, `method: webauthn`. No passkey: 409 `mfa_method_not_enrolled`." + STEP_ERRORS,
+    operation_id="passkey_sign_in_options",
+    responses=problems(*STEP_PROBLEMS),
+    openapi_extra=access(Acting.PUBLIC),
+)
+async def passkey_sign_in_options(session_id: SessionId, runtime: Runtime, flow: CurrentLoginFlow) -> PasskeyChallenge:
+    async with use_case(runtime) as uow:
+        return PasskeyChallenge(options=await flow.passkey_options(uow, session_id))
 
 
 @router.post(

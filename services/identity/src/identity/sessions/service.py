@@ -9,16 +9,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import cast
+from typing import Any
 
 from sqlalchemy import select, update
 
 from identity.clock import Clock
 from identity.config import Settings
 from identity.errors import InvalidRequest, after_commit
-from identity.language import Language
+from identity.factors.errors import MfaMethodNotEnrolled
+from identity.factors.passkeys import PasskeyCeremonies
+from identity.factors.schemas import MethodType
+from identity.factors.service import accept_totp, available_methods, use_recovery_code
+from identity.lifecycle.errors import AccountDeactivated, CredentialRevoked
 from identity.mail.addresses import email_errors, mask_email
 from identity.mail.messages import one_time_code_message
+from identity.mail.recipients import language_of
 from identity.mail.service import Mailer
 from identity.profile.models import Profile
 from identity.sessions.codes import CODE_PATTERN, code_digest, code_matches, new_code, new_salt
@@ -37,12 +42,13 @@ from identity.sessions.errors import (
 )
 from identity.sessions.models import LoginSession, OneTimeCode
 from identity.sessions.schemas import SessionRead, SessionTokens
+from identity.throttle.service import Client, Throttle
 from identity.tokens.service import TokenIssuer
 from identity.users.hashing import SecretHasher
 from identity.users.models import MfaMethod, User
 from identity.users.rules import normalise_password
 from identity.users.service import username_key
-from portal_contracts.events.identity import MfaSessionLocked
+from portal_contracts.events.identity import MfaCodeIssued, MfaSessionLocked
 from portal_runtime.messaging import UnitOfWork
 from portal_runtime.problems import FieldError
 
@@ -96,18 +102,24 @@ class LoginFlow:
     hasher: SecretHasher
     mailer: Mailer
     tokens: TokenIssuer
+    throttle: Throttle
 
-    async def start(self, uow: UnitOfWork, username: str, password: str) -> SessionRead:
+    async def start(self, uow: UnitOfWork, username: str, password: str, client: Client) -> SessionRead:
         now = self.clock()
-        user = (
-            await uow.session.execute(select(User).where(User.username_key == username_key(username)))
-        ).scalar_one_or_none()
+        account = username_key(username)
+        user = (await uow.session.execute(select(User).where(User.username_key == account))).scalar_one_or_none()
+        await self.throttle.check(uow, "password", account, user.id if user else None, client, now)
         password = normalise_password(password)
         if user is None:
             await self.hasher.verify_nobody(password)
-            raise InvalidCredentials()
-        if not await self.hasher.verify(user.password_hash, password):
-            raise InvalidCredentials()
+        if user is None or not await self.hasher.verify(user.password_hash, password):
+            await self.throttle.failed(uow, "password", account, client, now)
+            raise after_commit(InvalidCredentials())
+        # Only someone who knows the password learns that the credential is revoked or the account deactivated.
+        if user.revoked_at is not None:
+            raise CredentialRevoked()
+        if user.deactivated_at is not None:
+            raise AccountDeactivated()
 
         login = LoginSession(
             id=secrets.token_urlsafe(32),
@@ -120,15 +132,19 @@ class LoginFlow:
             enrolling=False,
         )
         method = await self._mfa_email(uow, user.id)
+        methods = await available_methods(uow.session, user.id)
         uow.session.add(login)
         code = None
-        if method is not None and method.email:
-            # A fresh code on every login (seed 000 §1.7), to the enrolled address.
-            login.step, login.code_address = Step.MFA, method.email
+        if methods:
+            login.step = Step.MFA
+            login.code_address = method.email if method is not None else None
+        if login.code_address and not {"totp", "webauthn"} & set(methods):
+            # A fresh code on every login (seed 000 §1.7), to the enrolled address. A user with an authenticator
+            # app or a passkey chooses: that, or an e-mailed code on request (POST .../mfa/resend).
             code = await self._send_code(uow, login, now)
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
-        return self._state(login, code)
+        return self._state(login, code, methods)
 
     async def enrol_email(
         self, uow: UnitOfWork, session_id: str, email: str, confirmation: str, consent: bool
@@ -151,26 +167,65 @@ class LoginFlow:
         now = self.clock()
         login = await self._open(uow, session_id, now)
         expect(login, Step.MFA)
+        if not login.code_address:
+            raise MfaMethodNotEnrolled("email")
         self._check_code_limit(login)
         code = await self._send_code(uow, login, now)
         return self._state(login, code)
 
-    async def verify(self, uow: UnitOfWork, session_id: str, code: str) -> SessionRead:
+    async def passkey_options(self, uow: UnitOfWork, session_id: str) -> dict[str, Any]:
         now = self.clock()
         login = await self._open(uow, session_id, now)
         expect(login, Step.MFA)
-        errors = code_format_errors(code)
-        if errors:
-            raise InvalidRequest(errors)
-        latest = await self._latest_code(uow, login.id)
-        if latest is None or latest.expires_at <= now:
-            raise MfaCodeExpired()
-        if not code_matches(code, latest.salt, latest.digest):
+        if login.enrolling or "webauthn" not in await available_methods(uow.session, login.user_id):
+            raise MfaMethodNotEnrolled("webauthn")
+        return await PasskeyCeremonies(self.settings).authentication_options(uow.session, login.user_id, login.id, now)
+
+    async def verify(
+        self,
+        uow: UnitOfWork,
+        session_id: str,
+        code: str,
+        client: Client,
+        method: MethodType = "email",
+        credential: dict[str, Any] | None = None,
+    ) -> SessionRead:
+        now = self.clock()
+        login = await self._open(uow, session_id, now)
+        expect(login, Step.MFA)
+        user = await uow.session.get_one(User, login.user_id)
+        latest = None
+        if method == "email":
+            if not login.code_address:
+                raise MfaMethodNotEnrolled("email")
+            errors = code_format_errors(code)
+            if errors:
+                raise InvalidRequest(errors)
+            await self.throttle.check(uow, "mfa", user.username_key, user.id, client, now)
+            latest = await self._latest_code(uow, login.id)
+            if latest is None or latest.expires_at <= now:
+                raise MfaCodeExpired()
+            accepted = code_matches(code, latest.salt, latest.digest)
+        else:
+            if login.enrolling or method not in await available_methods(uow.session, user.id):
+                raise MfaMethodNotEnrolled(method)
+            await self.throttle.check(uow, "mfa", user.username_key, user.id, client, now)
+            if method == "webauthn":
+                accepted = await PasskeyCeremonies(self.settings).accept_assertion(
+                    uow.session, user.id, login.id, credential or {}, now
+                )
+            else:
+                verify_factor = accept_totp if method == "totp" else use_recovery_code
+                accepted = await verify_factor(uow.session, user.id, code, now)
+        if not accepted:
+            await self.throttle.failed(uow, "mfa", user.username_key, client, now)
             login.failed_attempts += 1
             remaining = self.settings.mfa_max_attempts - login.failed_attempts
             if remaining > 0:
                 raise after_commit(InvalidMfaCode(attempts_remaining=remaining))
-            login.step, login.locked_at, latest.voided_at = Step.LOCKED, now, now
+            login.step, login.locked_at = Step.LOCKED, now
+            if latest is not None:
+                latest.voided_at = now
             uow.publish(
                 MfaSessionLocked(
                     user_id=login.user_id,
@@ -182,7 +237,9 @@ class LoginFlow:
             )
             raise after_commit(SessionLocked())
 
-        latest.used_at = now
+        if latest is not None:
+            latest.used_at = now
+        await self.throttle.succeeded(uow, user.username_key, user.id, client, now)
         login.failed_attempts, login.mfa_verified_at, login.step = 0, now, Step.TERMS
         if login.enrolling and login.code_address:
             await self._enrol(uow, login.user_id, login.code_address, now)
@@ -197,9 +254,17 @@ class LoginFlow:
         if not accepted:
             login.step = Step.CANCELLED
             raise after_commit(TermsRefused())
-        login.step, login.terms_accepted_at = Step.DONE, now
         user = await uow.session.get_one(User, login.user_id)
+        # Revoked or deactivated while this login was under way: no tokens.
+        if user.revoked_at is not None:
+            login.step = Step.CANCELLED
+            raise after_commit(CredentialRevoked())
+        if user.deactivated_at is not None:
+            login.step = Step.CANCELLED
+            raise after_commit(AccountDeactivated())
+        login.step, login.terms_accepted_at = Step.DONE, now
         user.previous_login_at, user.last_login_at = user.last_login_at, now
+        user.inactivity_warned_at = None
         has_profile = await uow.session.get(Profile, login.user_id) is not None
         tokens = self.tokens.issue_for_login(uow, login.user_id, login.id)
         return SessionTokens(**tokens.model_dump(), next="done" if has_profile else "profile")
@@ -217,8 +282,7 @@ class LoginFlow:
         SMTP fails no code exists and the transaction holds no write lock while waiting for the mail server."""
         assert login.code_address is not None
         code, salt = new_code(), new_salt()
-        with uow.session.no_autoflush:
-            language = await self._language_of(uow, login.user_id)
+        language = await language_of(uow.session, login.user_id)
         await self.mailer.send(
             one_time_code_message(
                 code=code,
@@ -246,6 +310,7 @@ class LoginFlow:
         )
         uow.session.add(row)
         login.codes_sent += 1
+        uow.publish(MfaCodeIssued(user_id=login.user_id, method="email", at=now))
         return row
 
     async def _latest_code(self, uow: UnitOfWork, session_id: str) -> OneTimeCode | None:
@@ -276,15 +341,14 @@ class LoginFlow:
         else:
             method.email, method.enrolled_at = email, now
 
-    async def _language_of(self, uow: UnitOfWork, user_id: str) -> Language | None:
-        language = (await uow.session.execute(select(Profile.language).where(Profile.user_id == user_id))).scalar()
-        return cast(Language, language) if language in ("en", "fr") else None
-
-    def _state(self, login: LoginSession, code: OneTimeCode | None) -> SessionRead:
+    def _state(
+        self, login: LoginSession, code: OneTimeCode | None, methods: list[MethodType] | None = None
+    ) -> SessionRead:
         return SessionRead(
             session_id=login.id,
             next=login.step,  # type: ignore[arg-type]  # an open session's step is one of the `next` values
             code_sent_to=mask_email(code.sent_to) if code else None,
             code_expires_at=code.expires_at if code else None,
             expires_at=login.expires_at,
+            mfa_methods=methods,
         )

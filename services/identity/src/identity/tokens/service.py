@@ -41,7 +41,8 @@ class TokenIssuer:
         refresh_token = self._add_refresh_token(uow, str(uuid.uuid4()), user_id, session_id, now, expires_at)
         return self._tokens(user_id, session_id, refresh_token)
 
-    async def refresh(self, uow: UnitOfWork, presented: str) -> TokenRead:
+    async def refresh(self, uow: UnitOfWork, presented: str, client_id: str | None = None) -> TokenRead:
+        """``client_id``: the client the request authenticated as; an OAuth client's refresh tokens need it."""
         now = self.clock()
         token = (
             await uow.session.execute(
@@ -50,6 +51,8 @@ class TokenIssuer:
         ).scalar_one_or_none()
         if token is None or token.revoked_at is not None or token.expires_at <= now:
             raise InvalidGrant("The refresh token is invalid, expired or revoked; sign in again.")
+        if token.client_id != client_id and token.client_id is not None:
+            raise InvalidGrant("The refresh token was issued to another client.")
         claimed = await uow.session.execute(
             update(RefreshToken)
             .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
@@ -68,12 +71,64 @@ class TokenIssuer:
                 InvalidGrant("The refresh token was already used: every token of this login is revoked.")
             )
         refresh_token = self._add_refresh_token(
-            uow, token.family_id, token.user_id, token.session_id, now, token.expires_at
+            uow,
+            token.family_id,
+            token.user_id,
+            token.session_id,
+            now,
+            token.expires_at,
+            client_id=token.client_id,
+            scope=token.scope,
         )
+        if token.client_id is not None:
+            scopes = (token.scope or "").split()
+            return self.client_tokens(token.user_id, token.session_id, token.client_id, scopes, refresh_token)
         return self._tokens(token.user_id, token.session_id, refresh_token)
 
+    def issue_for_client(self, uow: UnitOfWork, user_id: str, client_id: str, scopes: list[str]) -> tuple[str, str]:
+        """A refresh token family for what a user consented to give an OAuth client (consent needs a user signed in
+        with MFA, so these tokens carry ``mfa``); returns (refresh token, session id)."""
+        now = self.clock()
+        family_id = str(uuid.uuid4())
+        token = self._add_refresh_token(
+            uow,
+            family_id,
+            user_id,
+            f"oauth:{family_id}",
+            now,
+            now + timedelta(seconds=self.refresh_token_ttl_s),
+            client_id=client_id,
+            scope=" ".join(scopes),
+        )
+        return token, f"oauth:{family_id}"
+
+    def client_tokens(
+        self, user_id: str, session_id: str, client_id: str, scopes: list[str], refresh_token: str | None
+    ) -> TokenRead:
+        """Tokens of an OAuth client acting for a user: the consented scopes only, ``client_id`` named (RFC 9068)."""
+        access_token = self.keys.issue_access_token(
+            user_id,
+            scopes=[s for s in scopes if s in ALL_SCOPES],
+            extra={"mfa": True, "sid": session_id, "client_id": client_id},
+        )
+        return TokenRead(
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_in=self.keys.access_token_ttl_s,
+            scope=" ".join(scopes),
+        )
+
     def _add_refresh_token(
-        self, uow: UnitOfWork, family_id: str, user_id: str, session_id: str, now: datetime, expires_at: datetime
+        self,
+        uow: UnitOfWork,
+        family_id: str,
+        user_id: str,
+        session_id: str,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        client_id: str | None = None,
+        scope: str | None = None,
     ) -> str:
         token = secrets.token_urlsafe(32)
         uow.session.add(
@@ -85,6 +140,8 @@ class TokenIssuer:
                 token_hash=refresh_token_digest(token),
                 issued_at=now,
                 expires_at=expires_at,
+                client_id=client_id,
+                scope=scope,
             )
         )
         return token

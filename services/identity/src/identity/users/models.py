@@ -23,6 +23,12 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     # The login before the current one: what the welcome page shows as "last login".
     previous_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Account lifecycle (identity.lifecycle): warned at 165 days without a sign-in, deactivated at 180,
+    # revoked by the user for good.
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    reactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class RecoveryAnswers(Base):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.clock import Clock
-from identity.errors import InvalidRequest
+from identity.errors import InvalidRequest, UserNotFound
 from identity.users import rules
 from identity.users.errors import UsernameTaken
 from identity.users.hashing import SecretHasher
@@ -63,12 +64,9 @@ class Registration:
         if (await uow.session.execute(select(User.id).where(User.username_key == key))).first():
             raise UsernameTaken(f"The username {request.username} is taken; choose another one.")
 
-        recovery = request.recovery
-        password_hash, answer_hash, person_hash, date_hash = await asyncio.gather(
+        password_hash, answers = await asyncio.gather(
             self.hasher.hash(rules.normalise_password(request.password)),
-            self.hasher.hash(rules.normalise_answer(recovery.answer)),
-            self.hasher.hash(rules.normalise_answer(recovery.memorable_person)),
-            self.hasher.hash(recovery.memorable_date),
+            recovery_answers(self.hasher, request.recovery, now),
         )
         user = User(
             id=str(uuid.uuid4()),
@@ -78,17 +76,7 @@ class Registration:
             password_policy=self.policy,
             created_at=now,
         )
-        answers = RecoveryAnswers(
-            user_id=user.id,
-            question=recovery.question,
-            answer_hash=answer_hash,
-            memorable_person_hash=person_hash,
-            memorable_date_hash=date_hash,
-            question_hint=_stripped(recovery.question_hint),
-            memorable_person_hint=_stripped(recovery.memorable_person_hint),
-            memorable_date_hint=_stripped(recovery.memorable_date_hint),
-            updated_at=now,
-        )
+        answers.user_id = user.id
         uow.session.add(user)
         try:
             await uow.session.flush()
@@ -99,5 +87,44 @@ class Registration:
         return user
 
 
+async def recovery_answers(hasher: SecretHasher, recovery: RecoveryCreate, now: datetime) -> RecoveryAnswers:
+    """The recovery answers, hashed like passwords, with their hints; ``user_id`` is the caller's to set."""
+    answer_hash, person_hash, date_hash = await asyncio.gather(
+        hasher.hash(rules.normalise_answer(recovery.answer)),
+        hasher.hash(rules.normalise_answer(recovery.memorable_person)),
+        hasher.hash(recovery.memorable_date),
+    )
+    return RecoveryAnswers(
+        question=recovery.question,
+        answer_hash=answer_hash,
+        memorable_person_hash=person_hash,
+        memorable_date_hash=date_hash,
+        question_hint=_stripped(recovery.question_hint),
+        memorable_person_hint=_stripped(recovery.memorable_person_hint),
+        memorable_date_hint=_stripped(recovery.memorable_date_hint),
+        updated_at=now,
+    )
+
+
+async def recovery_answers_match(
+    hasher: SecretHasher, stored: RecoveryAnswers, answer: str, memorable_person: str, memorable_date: str
+) -> bool:
+    """All three answers, each checked (no early exit, so the time does not tell which one was wrong)."""
+    results = await asyncio.gather(
+        hasher.verify(stored.answer_hash, rules.normalise_answer(answer)),
+        hasher.verify(stored.memorable_person_hash, rules.normalise_answer(memorable_person)),
+        hasher.verify(stored.memorable_date_hash, memorable_date),
+    )
+    return all(results)
+
+
 def _stripped(value: str | None) -> str | None:
     return value.strip() if value is not None else None
+
+
+async def user_of(session: AsyncSession, user_id: str, *, for_update: bool = False) -> User:
+    """The signed-in user's row; the context may name a user who no longer exists (404 ``user_not_found``)."""
+    user = await session.get(User, user_id, with_for_update=for_update)
+    if user is None:
+        raise UserNotFound("There is no user with this id.")
+    return user

@@ -1,0 +1,98 @@
+from fastapi import APIRouter, Request, Response
+
+from identity.clients.dependencies import MANAGE_API_CLIENTS, AccountManager, registry_for
+from identity.clients.schemas import ApiClientCreate, ApiClientList, ApiClientSecret, OAuthClientCreate, OAuthClientRead
+from identity.transaction import use_case
+from portal_runtime.access import Acting, access
+from portal_runtime.problems import problems
+from portal_runtime.service import Runtime
+
+router = APIRouter(tags=["api-clients"])
+
+API_CLIENTS = "/v1/businesses/{bn}/api-clients"
+
+
+@router.post(
+    API_CLIENTS,
+    status_code=201,
+    summary="Create an API client for the business's software (B2B self-service)",
+    description=(
+        "Only a business account manager (scope `business_profile:write`). The client acts for this business "
+        "only, with the scopes given here (never one the manager does not hold: 422 `scope_not_held`), through "
+        "`grant_type=client_credentials`. `client_secret` is shown in this response only; identity keeps an "
+        "argon2id hash."
+    ),
+    operation_id="create_api_client",
+    responses=problems(401, 403, 422),
+    openapi_extra=access(Acting.BUSINESS, MANAGE_API_CLIENTS),
+)
+async def create_api_client(
+    bn: str, body: ApiClientCreate, manager: AccountManager, runtime: Runtime, request: Request
+) -> ApiClientSecret:
+    async with use_case(runtime) as uow:
+        return await registry_for(request, uow.session).create_api_client(bn, body, manager.user_id, manager.scopes)
+
+
+@router.get(
+    API_CLIENTS,
+    summary="The business's API clients (never their secrets)",
+    operation_id="list_api_clients",
+    responses=problems(401, 403),
+    openapi_extra=access(Acting.BUSINESS, MANAGE_API_CLIENTS),
+)
+async def list_api_clients(bn: str, manager: AccountManager, runtime: Runtime, request: Request) -> ApiClientList:
+    async with runtime.sessions() as session:
+        return ApiClientList(items=await registry_for(request, session).api_clients(bn))
+
+
+@router.post(
+    API_CLIENTS + "/{client_id}/secret",
+    summary="Rotate an API client's secret",
+    description=(
+        "Returns the new secret, shown once. The old secret stops working immediately (unless identity runs with "
+        "a grace period, `IDENTITY_CLIENT_SECRET_GRACE_S`); access tokens already issued stay valid until they "
+        "expire (minutes)."
+    ),
+    operation_id="rotate_api_client_secret",
+    responses=problems(401, 403, 404),
+    openapi_extra=access(Acting.BUSINESS, MANAGE_API_CLIENTS),
+)
+async def rotate_api_client_secret(
+    bn: str, client_id: str, manager: AccountManager, runtime: Runtime, request: Request
+) -> ApiClientSecret:
+    async with use_case(runtime) as uow:
+        return await registry_for(request, uow.session).rotate_secret(bn, client_id)
+
+
+@router.delete(
+    API_CLIENTS + "/{client_id}",
+    status_code=204,
+    summary="Revoke an API client",
+    description=(
+        "The client gets no more tokens; introspection reports its tokens inactive at once. Its access tokens "
+        "are short-lived JWTs (`IDENTITY_CLIENT_ACCESS_TOKEN_TTL_S`, 5 minutes) that the gateway verifies "
+        "offline, so one already issued works there until it expires."
+    ),
+    operation_id="revoke_api_client",
+    responses=problems(401, 403, 404),
+    openapi_extra=access(Acting.BUSINESS, MANAGE_API_CLIENTS),
+)
+async def revoke_api_client(
+    bn: str, client_id: str, manager: AccountManager, runtime: Runtime, request: Request
+) -> Response:
+    async with use_case(runtime) as uow:
+        await registry_for(request, uow.session).revoke(bn, client_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/internal/oauth-clients",
+    status_code=201,
+    summary="Register a third-party frontend as an OAuth client (CBSA administration)",
+    operation_id="register_oauth_client",
+    responses=problems(422),
+    openapi_extra=access(Acting.INTERNAL),
+)
+async def register_oauth_client(body: OAuthClientCreate, runtime: Runtime, request: Request) -> OAuthClientRead:
+    async with use_case(runtime) as uow:
+        return await registry_for(request, uow.session).register_oauth_client(body, "internal")
