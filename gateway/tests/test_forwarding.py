@@ -19,7 +19,9 @@ ROLE_SCOPES = ["financial:read", "financial:write", "payments:read", "payments:w
 
 async def test_the_context_token_verifies_and_carries_business_and_effective_scopes(stack: Stack) -> None:
     stack.grants.grant(stack.user, BN, ROLE_SCOPES, role="editor", visibility=["client_submitted"])
-    headers = stack.bearer(scopes=["financial:read", "payments:write", "rulings:read"], extra={"mfa": True})
+    headers = stack.bearer(
+        scopes=["financial:read", "payments:write", "rulings:read"], extra={"mfa": True, "client_id": "broker-app"}
+    )
 
     response = await stack.client.get(BALANCE, headers=headers | {"X-Request-ID": "req-forward-0001"})
 
@@ -34,6 +36,7 @@ async def test_the_context_token_verifies_and_carries_business_and_effective_sco
     assert context.scopes == ["financial:read", "payments:write"]  # role-derived ∩ token; not rulings:read
     assert (context.role, context.visibility, context.program_accounts) == ("editor", ["client_submitted"], None)
     assert context.mfa is True
+    assert context.client_id == "broker-app"  # the application the user's token was issued to
     assert context.request_id == "req-forward-0001"
     assert stack.grants.asked == [
         DecisionRequest(user_id=stack.user, business=BN, program_account=None, scope="financial:read")

@@ -53,6 +53,7 @@ class Authorizer:
             scopes=sorted(principal.scopes),
             request_id=request_id,
             mfa=principal.mfa,
+            client_id=principal.client_id,
         )
 
     async def _business_context(self, match: RouteMatch, principal: Principal, request_id: str) -> InternalContext:
@@ -84,6 +85,7 @@ class Authorizer:
             role=decision.role,
             request_id=request_id,
             mfa=principal.mfa,
+            client_id=principal.client_id,
         )
 
 
@@ -114,6 +116,7 @@ def _client_context(principal: Principal, business: str, scope: str, request_id:
         scopes=sorted(principal.scopes),
         request_id=request_id,
         mfa=principal.mfa,
+        client_id=principal.client_id,
     )
 
 

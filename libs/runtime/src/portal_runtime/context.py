@@ -38,6 +38,9 @@ class InternalContext(BaseModel):
     role: str | None = None
     request_id: str = ""
     mfa: bool = False
+    client_id: str | None = Field(
+        default=None, description="The OAuth client (application) the caller's token was issued to, if any."
+    )
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
