@@ -171,3 +171,89 @@ class ProxyAssignmentRemoved(_RelationshipEvent):
     relationship_id: str
     user_id: str
     removed_by: str
+
+
+class EmployeeAccessChanged(EventPayload):
+    """A manager changed an employee's role or program accounts on the business. Decisions the gateway cached
+    for ``user_id`` (on the business and, through it, on its clients) are stale."""
+
+    event_type: ClassVar[str] = "delegation.employee.access_changed.v1"
+    business_field: ClassVar[str | None] = "bn"
+
+    bn: BusinessNumber
+    user_id: str
+    role: Role
+    programs: Programs
+    previous_role: Role
+    previous_programs: Programs
+    changed_by: str
+
+
+class EmployeeAccessRevoked(EventPayload):
+    """A BAM removed an employee: every access at the business and everything the user had through it as a
+    provider employee is gone. ``client_bns``: the clients the user could act for through the business."""
+
+    event_type: ClassVar[str] = "delegation.employee.access_revoked.v1"
+    business_field: ClassVar[str | None] = "bn"
+
+    bn: BusinessNumber
+    user_id: str
+    previous_role: Role
+    client_bns: list[BusinessNumber]
+    revoked_by: str
+
+
+GroupRole = Literal["pam", "editor", "viewer"]
+
+
+class _ClientGroupEvent(EventPayload):
+    """Common fields of the client-group events: keyed by the provider BN. ``client_bns`` are the clients whose
+    access changed and ``user_ids`` the provider employees concerned (decisions cached for them are stale)."""
+
+    business_field: ClassVar[str | None] = "provider_bn"
+
+    provider_bn: BusinessNumber
+    group_id: str
+    group_name: str
+    operation_id: str
+    initiator: str
+    client_bns: list[BusinessNumber]
+    user_ids: list[str]
+
+
+class ClientGroupCreated(_ClientGroupEvent):
+    event_type: ClassVar[str] = "delegation.client_group.created.v1"
+
+
+class ClientGroupClientsAdded(_ClientGroupEvent):
+    event_type: ClassVar[str] = "delegation.client_group.clients_added.v1"
+
+
+class ClientGroupClientRemoved(_ClientGroupEvent):
+    """Irreversible: the group's employees lost their access to the client (the provider's BAMs keep theirs)."""
+
+    event_type: ClassVar[str] = "delegation.client_group.client_removed.v1"
+
+
+class ClientGroupDeleted(_ClientGroupEvent):
+    """The group's employees lost their access to its clients; the clients are available for other groups."""
+
+    event_type: ClassVar[str] = "delegation.client_group.deleted.v1"
+
+
+class ClientGroupEmployeeAssigned(_ClientGroupEvent):
+    event_type: ClassVar[str] = "delegation.client_group.employee_assigned.v1"
+
+    role: GroupRole
+
+
+class ClientGroupEmployeeUnassigned(_ClientGroupEvent):
+    event_type: ClassVar[str] = "delegation.client_group.employee_unassigned.v1"
+
+
+class ClientGroupOverrideSet(_ClientGroupEvent):
+    """A per-client replacement of an employee's group role (``none``: no access to that client)."""
+
+    event_type: ClassVar[str] = "delegation.client_group.override_set.v1"
+
+    role: Literal["pam", "editor", "viewer", "none"]

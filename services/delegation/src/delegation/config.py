@@ -12,3 +12,4 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/delegation.db"
     port: int = 8003
     relationship_expiry_interval_s: float = 3600.0  # how often relationships past their expiry date expire; 0: never
+    group_operation_interval_s: float = 0.5  # how often the worker looks for pending group operations; 0: never

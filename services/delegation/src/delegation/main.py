@@ -7,6 +7,8 @@ from delegation.config import Settings
 from delegation.db import Base, messaging
 from delegation.decisions.router import router as decisions_router
 from delegation.employees.router import router as employees_router
+from delegation.groups import worker as group_worker
+from delegation.groups.router import router as groups_router
 from delegation.relationships import expiry
 from delegation.relationships.router import router as relationships_router
 from portal_runtime.clock import Clock, system_clock
@@ -19,6 +21,10 @@ TAGS = [
     {
         "name": "relationships",
         "description": "Service providers act for clients: requests, relationships, assignments of provider staff.",
+    },
+    {
+        "name": "client-groups",
+        "description": "Service providers group clients and assign staff to groups; changes run asynchronously.",
     },
     {"name": "contexts", "description": "The businesses the caller can act on."},
     {"name": "audit", "description": "The append-only trail of access changes."},
@@ -37,10 +43,17 @@ def spec() -> ServiceSpec:
         ),
         metadata=Base.metadata,
         tables=messaging,
-        routers=[access_requests_router, relationships_router, employees_router, decisions_router, audit_router],
+        routers=[
+            access_requests_router,
+            relationships_router,
+            employees_router,
+            groups_router,
+            decisions_router,
+            audit_router,
+        ],
         subscriptions=subscriptions,
-        on_startup=[expiry.start],
-        on_shutdown=[expiry.stop],
+        on_startup=[expiry.start, group_worker.start],
+        on_shutdown=[expiry.stop, group_worker.stop],
         openapi_tags=TAGS,
     )
 

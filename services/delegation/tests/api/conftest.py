@@ -31,7 +31,7 @@ async def portal_on(
         relay_enabled=False,
         consumers_enabled=False,
         context_public_key=context_public_jwk,
-        **overrides,
+        **{"group_operation_interval_s": 0.0, **overrides},  # tests run group operations themselves, unless asked
     )
     async with running(create_app(settings, publisher=bus, clock=clock)) as (app, client):
         yield Portal(app, client, bus, as_context)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from delegation.access_requests import repository
+from delegation.groups.worker import run_pending
 from delegation.roles import Role
 from portal_contracts.events import AccessRequestApproved, EmployeeAccessGranted
 
-from .factories import Portal, problem
+from .factories import BN, SP_BN, Portal, Relationships, problem
 
 pytestmark = pytest.mark.integration
 
@@ -54,3 +56,44 @@ async def test_two_managers_approving_at_once_grant_once(pg_portal: Portal) -> N
     assert len(await pg_portal.published(AccessRequestApproved.event_type)) == 2  # bam-2's and employee-1's
     granted = [e.data["user_id"] for e in await pg_portal.published(EmployeeAccessGranted.event_type)]
     assert granted.count("employee-1") == 1
+
+
+async def test_two_bams_demoting_each_other_at_once_leave_a_bam(pg_portal: Portal) -> None:
+    await pg_portal.register()
+    await pg_portal.employ("bam-2", Role.BAM)
+
+    def demote(manager: str, target: str) -> Any:
+        return pg_portal.client.put(
+            f"/v1/businesses/{BN}/employees/{target}",
+            json={"role": "viewer", "programs": "all"},
+            headers=pg_portal.acting(manager, Role.BAM),
+        )
+
+    first, second = await asyncio.gather(demote("bam-1", "bam-2"), demote("bam-2", "bam-1"))
+
+    assert sorted((first.status_code, second.status_code)) == [200, 403]
+    loser = first if first.status_code == 403 else second
+    assert problem(loser)["code"] == "not_account_manager"  # it was demoted while it waited
+    roles = {(await pg_portal.decide(user))["role"] for user in ("bam-1", "bam-2")}
+    assert roles == {"bam", "viewer"}
+
+
+async def test_client_groups_run_on_postgresql(pg_portal: Portal) -> None:
+    rel = Relationships(pg_portal)
+    await rel.setup()
+    await rel.hire("sp-editor", Role.EDITOR)
+    await rel.establish()
+    headers = pg_portal.acting("sp-bam", Role.BAM, SP_BN)
+    created = await pg_portal.client.post(
+        f"/v1/businesses/{SP_BN}/client-groups", json={"name": "Ontario", "clients": [BN]}, headers=headers
+    )
+    group_id = created.json()["group_id"]
+    assigned = await pg_portal.client.put(
+        f"/v1/businesses/{SP_BN}/client-groups/{group_id}/employees/sp-editor", json={"role": "editor"}, headers=headers
+    )
+
+    assert (created.status_code, assigned.status_code) == (202, 202)
+    assert await run_pending(pg_portal.runtime) == 2
+    assert (await pg_portal.decide("sp-editor"))["role"] == "proxy_editor"
+    table = (await pg_portal.client.get(f"/v1/businesses/{SP_BN}/operations", headers=headers)).json()["items"]
+    assert [(o["type"], o["state"]) for o in table] == [("assign_employee", "completed"), ("create_group", "completed")]

@@ -20,9 +20,6 @@ from delegation.access_requests.errors import (
     AccessRequestNotPending,
     AccessRequestPending,
     OwnAccessRequest,
-    ProgramsNotHeld,
-    RoleNotGrantable,
-    UnknownProgramAccounts,
 )
 from delegation.access_requests.models import AccessRequest, AccessRequestStatus
 from delegation.audit import service as audit
@@ -31,9 +28,9 @@ from delegation.businesses import service as businesses
 from delegation.employees import repository as grants
 from delegation.employees import service as employees
 from delegation.employees.errors import AlreadyAssociated
-from delegation.employees.service import Grant
-from delegation.programs import ALL, ProgramAccess, ProgramsValue
-from delegation.roles import ROLES, Role
+from delegation.employees.service import Grant, programs_to_grant
+from delegation.programs import ProgramsValue
+from delegation.roles import Role
 from portal_contracts.events import AccessRequestApproved, AccessRequestRejected, AccessRequestSubmitted
 from portal_runtime.messaging import UnitOfWork, utcnow
 from portal_runtime.paging import PageRequest
@@ -58,29 +55,6 @@ def check_decidable(request: Decidable, manager: Grant) -> None:
         raise OwnAccessRequest()
     if request.status != AccessRequestStatus.PENDING:
         raise AccessRequestNotPending(request.id, request.status)
-
-
-def programs_to_grant(
-    manager: Grant, role: Role, requested: ProgramsValue, business_programs: frozenset[str]
-) -> ProgramAccess:
-    """The program accounts an approval grants, under the hierarchy BAM > PAM > editor/viewer.
-
-    Listed program accounts must be the business's. A PAM grants neither ``bam`` nor program accounts it does
-    not hold itself (``all`` only if it holds all). A BAM always gets every program account.
-    """
-    if requested != ALL:
-        unknown = [(index, bn15) for index, bn15 in enumerate(requested) if bn15 not in business_programs]
-        if unknown:
-            raise UnknownProgramAccounts(manager.bn, unknown)
-    if not manager.definition.may_grant(role):
-        raise RoleNotGrantable(role.value, manager.role.value)
-    if ROLES[role].always_all_programs:
-        return ProgramAccess.everything()
-    programs = ProgramAccess.parse(requested)
-    missing = manager.programs.missing_from(programs)
-    if missing:
-        raise ProgramsNotHeld(missing)
-    return programs
 
 
 async def submit(uow: UnitOfWork, *, requester: str, bn: str, comment: str) -> AccessRequest:

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from delegation.audit.models import AccessAuditEntry
-from delegation.employees import service as employees
+from delegation.employees import repository as grants
+from delegation.errors import BusinessAccountManagerRequired
+from delegation.roles import Role
 from portal_runtime.messaging import utcnow
 from portal_runtime.paging import PageRequest
 from portal_runtime.requestid import current_request_id
@@ -29,6 +31,16 @@ class AuditAction(StrEnum):
     RELATIONSHIP_EXPIRED = "relationship_expired"
     PROXY_ASSIGNMENT_SET = "proxy_assignment_set"
     PROXY_ASSIGNMENT_REMOVED = "proxy_assignment_removed"
+    EMPLOYEE_ACCESS_CHANGED = "employee_access_changed"
+    EMPLOYEE_REMOVED = "employee_removed"
+    CLIENT_GROUP_CREATED = "client_group_created"
+    CLIENT_GROUP_RENAMED = "client_group_renamed"
+    CLIENT_GROUP_CLIENTS_ADDED = "client_group_clients_added"
+    CLIENT_GROUP_CLIENT_REMOVED = "client_group_client_removed"
+    CLIENT_GROUP_DELETED = "client_group_deleted"
+    CLIENT_GROUP_EMPLOYEE_ASSIGNED = "client_group_employee_assigned"
+    CLIENT_GROUP_EMPLOYEE_UNASSIGNED = "client_group_employee_unassigned"
+    CLIENT_GROUP_OVERRIDE_SET = "client_group_override_set"
 
 
 def record(
@@ -60,7 +72,9 @@ async def trail(
     session: AsyncSession, *, reader: str, bn: str, page: PageRequest
 ) -> tuple[list[AccessAuditEntry], str | None]:
     """The business's trail, newest first; readable by its BAMs only."""
-    await employees.business_account_manager(session, reader, bn)
+    grant = await grants.grant_of(session, reader, bn)
+    if grant is None or grant.role != Role.BAM:
+        raise BusinessAccountManagerRequired(bn)
     query = select(AccessAuditEntry).where(AccessAuditEntry.acting_as == bn)
     after = page.after(int)
     if after is not None:

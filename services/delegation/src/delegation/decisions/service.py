@@ -5,7 +5,9 @@ The gateway asks for every business request, so a decision is a handful of index
 1. the user's own grant by its (user_id, bn) unique index: an employee of the business gets its role;
 2. otherwise the paths through a relationship: one join of the user's grants (by user_id) with the
    relationships of the client (by client_bn, provider_bn), then the user's assignments on those relationships
-   (by relationship_id, user_id); the proxy role is derived from them (:mod:`delegation.relationships.proxy`);
+   (by relationship_id, user_id) and its group roles on the client (one join: membership by (provider_bn,
+   client_bn), group assignment by (group_id, user_id), override by its key); the proxy role is derived from them
+   (:mod:`delegation.relationships.proxy`);
 3. only when both are empty, the business by its key (registered or not).
 
 A proxy decision carries ``via_provider`` and ``visibility``. Services filter what they list by the visibility
@@ -34,10 +36,18 @@ from delegation.businesses.models import Business
 from delegation.employees import repository as grants
 from delegation.employees.models import EmployeeGrant
 from delegation.employees.service import Grant
+from delegation.groups import repository as groups
 from delegation.programs import ProgramAccess
 from delegation.relationships import repository as relationships
 from delegation.relationships.models import BusinessRelationship
-from delegation.relationships.proxy import ProxyAccess, Terms, accesses_to_client, strongest, union
+from delegation.relationships.proxy import (
+    ProxyAccess,
+    Terms,
+    accesses_to_client,
+    strongest,
+    union,
+    with_group_roles,
+)
 from delegation.roles import PROXY_ROLES, ProxyRole, Role
 from portal_contracts.internal import Decision, DecisionRequest, Membership
 from portal_runtime.paging import PageRequest
@@ -99,7 +109,11 @@ async def proxy_accesses(session: AsyncSession, user_id: str, client_bn: str, to
     if not paths:
         return []
     assigned = await relationships.assignments_of_user(session, user_id, [rel.id for _, rel in paths])
-    return accesses_to_client((Grant.of(g), Terms.of(rel, today), assigned.get(rel.id)) for g, rel in paths)
+    staff_of = sorted({rel.provider_bn for g, rel in paths if g.role != Role.BAM and rel.is_active})
+    group_roles = await groups.group_role_on(session, user_id, client_bn, staff_of)
+    return accesses_to_client(
+        with_group_roles(((Grant.of(g), Terms.of(rel, today), assigned.get(rel.id)) for g, rel in paths), group_roles)
+    )
 
 
 async def decide(session: AsyncSession, question: DecisionRequest, today: date) -> Decision:
@@ -156,9 +170,13 @@ async def contexts(
     if by_client:
         ids = [rel.id for paths in by_client.values() for _, rel in paths]
         assigned = await relationships.assignments_of_user(session, user_id, ids)
+        group_roles = await groups.group_roles_of_user(session, user_id)
         names = await relationships.businesses_by_bn(session, list(by_client))
         for client_bn, paths in by_client.items():
-            accesses = accesses_to_client((Grant.of(g), Terms.of(r, today), assigned.get(r.id)) for g, r in paths)
+            roles = {p: r for (p, c), r in group_roles.items() if c == client_bn}
+            accesses = accesses_to_client(
+                with_group_roles(((Grant.of(g), Terms.of(r, today), assigned.get(r.id)) for g, r in paths), roles)
+            )
             decision = proxy_decision(accesses)
             if decision is None or decision.role is None:
                 continue

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delegation.businesses.models import Business
@@ -35,6 +35,7 @@ class EmployeeGrant(Base):
     all_programs: Mapped[bool] = mapped_column(Boolean)
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     granted_by: Mapped[str] = mapped_column(USER_ID)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the ETag
     programs: Mapped[list[EmployeeGrantProgram]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="EmployeeGrantProgram.bn15"
     )
@@ -47,6 +48,10 @@ class EmployeeGrant(Base):
     @property
     def role_name(self) -> Role:
         return Role(self.role)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
 
 
 class EmployeeGrantProgram(Base):

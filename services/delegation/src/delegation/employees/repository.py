@@ -57,3 +57,24 @@ async def managers_of(session: AsyncSession, bn: str) -> list[str]:
     """The users who can decide access requests: the business's BAMs and PAMs."""
     query = select(EmployeeGrant.user_id).where(EmployeeGrant.bn == bn, EmployeeGrant.role.in_([Role.BAM, Role.PAM]))
     return sorted((await session.scalars(query)).all())
+
+
+async def grant_to_change(session: AsyncSession, user_id: str, bn: str) -> EmployeeGrant | None:
+    """Locked until the end of the transaction (PostgreSQL): two managers cannot both change it."""
+    return await session.scalar(
+        select(EmployeeGrant)
+        .where(EmployeeGrant.user_id == user_id, EmployeeGrant.bn == bn)
+        .with_for_update(of=EmployeeGrant)
+    )
+
+
+async def lock_bams(session: AsyncSession, bn: str) -> list[str]:
+    """The business's BAMs, their rows locked: two BAMs demoting or removing each other at once cannot both pass
+    the last-BAM check."""
+    query = (
+        select(EmployeeGrant.user_id)
+        .where(EmployeeGrant.bn == bn, EmployeeGrant.role == Role.BAM)
+        .order_by(EmployeeGrant.id)
+        .with_for_update()
+    )
+    return list((await session.scalars(query)).all())

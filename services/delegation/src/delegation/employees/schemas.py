@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from delegation.employees.models import EmployeeGrant
-from delegation.programs import ProgramsValue
+from delegation.programs import ProgramsInput, ProgramsValue
 from delegation.roles import Role
 from delegation.types import Timestamp
 
@@ -13,12 +13,27 @@ class EmployeeRead(BaseModel):
     role: Role
     programs: ProgramsValue
     granted_at: Timestamp
+    etag: str = Field(description="Send it as `If-Match` to change or remove this employee's access.")
 
     @classmethod
     def of(cls, grant: EmployeeGrant) -> EmployeeRead:
         return cls(
-            user_id=grant.user_id, role=grant.role_name, programs=grant.access.to_value(), granted_at=grant.granted_at
+            user_id=grant.user_id,
+            role=grant.role_name,
+            programs=grant.access.to_value(),
+            granted_at=grant.granted_at,
+            etag=grant.etag,
         )
+
+
+class EmployeeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    programs: ProgramsInput = Field(
+        description='`"all"` or the BN15s the employee keeps. A `bam` always gets every program account; a '
+        "demoted BAM keeps only what this says."
+    )
 
 
 class EmployeePage(BaseModel):

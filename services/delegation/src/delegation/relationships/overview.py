@@ -4,6 +4,7 @@ acting for it with their staff and proxy roles, and, for a provider, the clients
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,9 +14,11 @@ from delegation.businesses.models import Business
 from delegation.employees import service as employees
 from delegation.employees.models import EmployeeGrant
 from delegation.employees.service import Grant
+from delegation.groups import repository as groups
 from delegation.relationships import repository
 from delegation.relationships.models import BusinessRelationship, ProxyAssignment
-from delegation.relationships.proxy import ProxyAccess, Terms, proxy_access
+from delegation.relationships.proxy import GroupRole, ProxyAccess, Terms, proxy_access, strongest
+from delegation.roles import Role
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,24 @@ class AccessOverview:
 
 
 def acting_staff(
-    terms: Terms, provider_grants: list[EmployeeGrant], assignments: dict[str, ProxyAssignment]
+    terms: Terms,
+    provider_grants: list[EmployeeGrant],
+    assignments: dict[str, ProxyAssignment],
+    group_roles: Mapping[str, str] | None = None,
 ) -> list[ActingStaff]:
-    """The provider's staff who act for the client: its BAMs implicitly, the others by assignment."""
+    """The provider's staff who act for the client: its BAMs implicitly, the others by assignment (individual or
+    through a client group, the stronger of the two)."""
     staff = []
     for row in provider_grants:
         grant = Grant.of(row)
-        access = proxy_access(grant, terms, assignments.get(row.user_id))
-        if access is not None:
-            staff.append(ActingStaff(row.user_id, access, assigned=row.user_id in assignments))
+        by_group = GroupRole.of((group_roles or {}).get(row.user_id)) if grant.role is not Role.BAM else None
+        paths = [proxy_access(grant, terms, assignments.get(row.user_id))]
+        if by_group is not None:
+            paths.append(proxy_access(grant, terms, by_group))
+        found = [a for a in paths if a is not None]
+        if found:
+            assigned = row.user_id in assignments or by_group is not None
+            staff.append(ActingStaff(row.user_id, strongest(found), assigned=assigned))
     return staff
 
 
@@ -65,8 +77,15 @@ async def overview(session: AsyncSession, *, reader: str, bn: str, today: date) 
     for a in await repository.assignments_on(session, [r.id for r in rels]):
         assigned[a.relationship_id][a.user_id] = a
 
+    by_group = await groups.group_roles_on(session, [(r.provider_bn, r.client_bn) for r in rels])
+
     def described(rel: BusinessRelationship, counterpart: Business) -> RelationshipAccess:
-        staff = acting_staff(Terms.of(rel, today), grants_by_bn[rel.provider_bn], assigned[rel.id])
+        staff = acting_staff(
+            Terms.of(rel, today),
+            grants_by_bn[rel.provider_bn],
+            assigned[rel.id],
+            by_group.get((rel.provider_bn, rel.client_bn)),
+        )
         return RelationshipAccess(rel, counterpart, staff)
 
     return AccessOverview(

@@ -5,7 +5,9 @@ BAMs, an assignment). Nothing is copied per employee and per client (ARCHITECTUR
 - Provider BAMs are implicitly proxy BAM (business management) or proxy PAM on the listed program accounts
   (program management) for every client with an active relationship.
 - Other provider staff act for a client only through an assignment (``pam``, ``editor``, ``viewer``), capped by
-  the relationship's program accounts.
+  the relationship's program accounts: an individual one, or a group role (the client is in a client group of the
+  provider the employee is assigned to; a per-client override replaces the group role, ``none`` removes it). A
+  group role covers the relationship's program accounts. Both paths count; the decision takes the strongest.
 - After the relationship ends or expires, the provider's BAMs keep the ``expired`` role: read-only, and only what
   their business submitted.
 
@@ -14,7 +16,7 @@ The pure functions here hold the rules; decisions, contexts and the access overv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -104,6 +106,34 @@ class ProxyAccess:
     @property
     def rank(self) -> int:
         return PROXY_ROLES[self.role].rank
+
+
+@dataclass(frozen=True)
+class GroupRole:
+    """A provider employee's role on one client through a client group (after its override): an assignment on the
+    whole relationship, which caps it."""
+
+    role: str
+
+    @property
+    def access(self) -> ProgramAccess:
+        return ProgramAccess.everything()
+
+    @classmethod
+    def of(cls, role: str | None) -> GroupRole | None:
+        """None for no group role, or an override to ``none``."""
+        return None if role is None or role == "none" else cls(role)
+
+
+def with_group_roles(
+    paths: Iterable[tuple[Grant, Terms, Assigned | None]], group_roles: Mapping[str, str]
+) -> Iterator[tuple[Grant, Terms, Assigned | None]]:
+    """The paths plus, for each provider that gives the user a group role on the client, a path through it."""
+    for grant, terms, assigned in paths:
+        yield grant, terms, assigned
+        by_group = GroupRole.of(group_roles.get(terms.provider_bn))
+        if by_group is not None and grant.role is not Role.BAM:
+            yield grant, terms, by_group
 
 
 def intersection(a: ProgramAccess, b: ProgramAccess) -> ProgramAccess | None:

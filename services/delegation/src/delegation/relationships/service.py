@@ -25,6 +25,7 @@ from delegation.employees import repository as grants
 from delegation.employees import service as employees
 from delegation.employees.service import Grant
 from delegation.errors import BusinessAccountManagerRequired
+from delegation.groups import repository as groups
 from delegation.programs import ALL, ProgramAccess, ProgramsValue
 from delegation.relationships import repository
 from delegation.relationships.errors import (
@@ -561,6 +562,8 @@ async def _close(session: AsyncSession, rel: BusinessRelationship, status: Relat
     rel.status = status.value
     rel.closed_at, rel.closed_by = utcnow(), by
     await repository.remove_assignments(session, rel.id)
+    # The client leaves the provider's groups: a new relationship restores no group.
+    await groups.remove_client(session, rel.provider_bn, rel.client_bn)
 
 
 async def end(uow: UnitOfWork, *, actor: str, client_bn: str, relationship_id: str) -> BusinessRelationship:

@@ -1,0 +1,92 @@
+"""The worker executing pending group operations: a background task started with the service, polling every
+``group_operation_interval_s``. Several replicas may run it: each takes the oldest pending operation with
+SKIP LOCKED, and an operation is marked done only if it is still pending (so it is executed once).
+
+:func:`run_pending` executes what is pending now (tests call it directly)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from delegation.errors import DelegationError
+from delegation.groups import repository, service
+from delegation.groups.models import OperationState
+from portal_runtime.messaging import utcnow
+from portal_runtime.requestid import current_request_id
+from portal_runtime.service import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+TASK = "group_operation_task"  # the attribute of the runtime holding the running task
+
+
+async def _fail(runtime: ServiceRuntime, operation_id: str, code: str, detail: str) -> None:
+    async with runtime.uow() as uow:
+        operation = await repository.operation_to_finish(uow.session, operation_id)
+        if operation is None or operation.state != OperationState.PENDING:
+            return
+        operation.state = OperationState.FAILED.value
+        operation.error_code, operation.error_detail = code, detail[:500]
+        operation.finished_at = utcnow()
+
+
+async def run_one(runtime: ServiceRuntime) -> bool:
+    """Execute the oldest pending operation in one transaction (its rows, events, audit and its state); when it
+    cannot be done, mark it failed with the reason. False when nothing was pending."""
+    operation_id: str | None = None
+    try:
+        async with runtime.uow() as uow:
+            operation = await repository.next_pending(uow.session)
+            if operation is None:
+                return False
+            operation_id = operation.id
+            token = current_request_id.set(operation.payload.get("request_id") or "")
+            try:
+                await service.execute(uow, operation)
+            finally:
+                current_request_id.reset(token)
+            operation.state = OperationState.COMPLETED.value
+            operation.finished_at = utcnow()
+    except DelegationError as refused:
+        assert operation_id is not None
+        await _fail(runtime, operation_id, refused.code, str(refused.detail or refused.title))
+    except Exception:
+        if operation_id is None:
+            raise
+        log.exception("group operation %s failed", operation_id)
+        await _fail(runtime, operation_id, "internal_error", "The operation could not be completed.")
+    return True
+
+
+async def run_pending(runtime: ServiceRuntime) -> int:
+    """Execute every pending operation; how many were taken."""
+    done = 0
+    while await run_one(runtime):
+        done += 1
+    return done
+
+
+async def _every(runtime: ServiceRuntime, interval_s: float) -> None:
+    while True:
+        try:
+            await run_pending(runtime)
+        except Exception:  # the next round retries; one failure must not stop the worker
+            log.exception("group operation worker failed")
+        await asyncio.sleep(interval_s)
+
+
+async def start(runtime: ServiceRuntime) -> None:
+    interval_s: float = getattr(runtime.settings, "group_operation_interval_s", 0.0)
+    if interval_s > 0:
+        setattr(runtime, TASK, asyncio.create_task(_every(runtime, interval_s), name="group-operations"))
+
+
+async def stop(runtime: ServiceRuntime) -> None:
+    task: asyncio.Task[None] | None = getattr(runtime, TASK, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        setattr(runtime, TASK, None)
