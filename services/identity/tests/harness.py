@@ -214,6 +214,7 @@ async def identity_service(
     as_context: Callable[..., dict[str, str]],
     context_public_jwk: str,
     delegation: httpx.AsyncBaseTransport | None = None,
+    federation: httpx.AsyncBaseTransport | None = None,
     **settings: Any,
 ) -> AsyncIterator[Identity]:
     async with smtp_server() as (mailbox, port):
@@ -223,6 +224,7 @@ async def identity_service(
             identity_settings(database_url, port, context_public_key=context_public_jwk, **settings),
             publisher=bus,
             delegation_transport=delegation,
+            federation_transport=federation,
         )
         app.state.clock = clock
         async with running(app) as (_, client):

@@ -1,9 +1,19 @@
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portal_runtime.settings import ServiceSettings
+
+
+class SignInPartner(BaseModel):
+    """An OpenID Connect provider users may sign in with (seed 000 §1.3); our registration there."""
+
+    issuer: str = Field(description="Its discovery is fetched from `<issuer>/.well-known/openid-configuration`.")
+    client_id: str
+    client_secret: SecretStr
+    scopes: list[str] = ["openid"]
+    display_name: str = ""
 
 
 class Settings(ServiceSettings):
@@ -73,6 +83,14 @@ class Settings(ServiceSettings):
     webauthn_rp_name: str = "CARM Client Portal"
     webauthn_origins: list[str] = ["http://localhost:8000"]
     webauthn_challenge_ttl_s: int = Field(default=300, gt=0)
+
+    # Sign-in partners (identity.federation): name -> provider, e.g. IDENTITY_SIGN_IN_PARTNERS='{"bank": {"issuer":
+    # "https://id.bank.example", "client_id": "...", "client_secret": "...", "scopes": ["openid"]}}'. A federated
+    # login sends the partner back to one of `federation_redirect_uris` (the frontend's callback pages).
+    sign_in_partners: dict[str, SignInPartner] = {}
+    federation_redirect_uris: list[str] = []
+    federation_timeout_s: float = Field(default=5.0, gt=0)
+    federation_discovery_ttl_s: float = Field(default=3600.0, ge=0)
 
     @model_validator(mode="after")
     def _delegation_from_internal_urls(self) -> "Settings":

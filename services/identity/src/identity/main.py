@@ -10,6 +10,9 @@ from identity.config import Settings
 from identity.db import Base, messaging
 from identity.factors import models as _factor_models  # noqa: F401
 from identity.factors.router import router as factors_router
+from identity.federation import models as _federation_models  # noqa: F401
+from identity.federation.partners import SignInPartners
+from identity.federation.router import router as federation_router
 from identity.keys import models as _key_models  # noqa: F401  (registers the tables)
 from identity.keys.router import router as keys_router
 from identity.keys.service import KeyStore
@@ -79,6 +82,7 @@ def spec() -> ServiceSpec:
         routers=[
             users_router,
             sessions_router,
+            federation_router,
             tokens_router,
             keys_router,
             profile_router,
@@ -118,8 +122,10 @@ def create_app(
     *,
     publisher: Publisher | None = None,
     delegation_transport: httpx.AsyncBaseTransport | None = None,
+    federation_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """``delegation_transport`` replaces the network to delegation (tests mount a fake delegation app on it)."""
+    """``delegation_transport`` replaces the network to delegation (tests mount a fake delegation app on it);
+    ``federation_transport`` the network to sign-in partners (tests run another identity app as one)."""
     settings = settings or Settings()
     app = build_service_app(spec(), settings, publisher=publisher)
     app.state.keys = KeyStore(
@@ -130,5 +136,6 @@ def create_app(
     app.state.mailer = SmtpMailer(settings)
     app.state.delegation_transport = delegation_transport
     app.state.delegation = None
+    app.state.sign_in_partners = SignInPartners(settings, transport=federation_transport)
     app.router.lifespan_context = _closing_delegation(app.router.lifespan_context)
     return app

@@ -120,9 +120,16 @@ class LoginFlow:
             raise CredentialRevoked()
         if user.deactivated_at is not None:
             raise AccountDeactivated()
+        state = await self.open_for(uow, user, now)
+        if self.hasher.needs_rehash(user.password_hash):
+            user.password_hash = await self.hasher.hash(password)
+        return state
 
+    async def open_for(self, uow: UnitOfWork, user: User, now: datetime, session_id: str | None = None) -> SessionRead:
+        """The login session of a user whose first factor was accepted (a password, or a sign-in partner's
+        ID token): MFA (enrolment the first time), then the terms."""
         login = LoginSession(
-            id=secrets.token_urlsafe(32),
+            id=session_id or secrets.token_urlsafe(32),
             user_id=user.id,
             step=Step.MFA_ENROLMENT,
             created_at=now,
@@ -142,8 +149,6 @@ class LoginFlow:
             # A fresh code on every login (seed 000 §1.7), to the enrolled address. A user with an authenticator
             # app or a passkey chooses: that, or an e-mailed code on request (POST .../mfa/resend).
             code = await self._send_code(uow, login, now)
-        if self.hasher.needs_rehash(user.password_hash):
-            user.password_hash = await self.hasher.hash(password)
         return self._state(login, code, methods)
 
     async def enrol_email(
