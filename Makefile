@@ -16,7 +16,7 @@ WORKSPACE := pyproject.toml $(wildcard libs/*/pyproject.toml contracts/pyproject
 	gateway/pyproject.toml)
 PROCFILE := deploy/local/Procfile
 
-.PHONY: help env run test lint contracts keys clean distclean
+.PHONY: help env run test lint contracts keys bench clean distclean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,9 @@ run: $(VENV_STAMP) keys ## Start broker, services, gateway (http://127.0.0.1:800
 
 test: $(VENV_STAMP) ## Run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
 	$(VENV)/bin/pytest -q
+
+bench: $(VENV_STAMP) ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
+	$(VENV)/bin/python bench/identity_tokens.py
 
 lint: $(VENV_STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -78,3 +78,17 @@ def test_oauth_clients_need_https_redirect_uris_without_fragments() -> None:
     for uri in ("http://frontend.example/cb", "https://frontend.example/cb#x", "javascript:alert(1)"):
         with pytest.raises(ValidationError):
             OAuthClientCreate(name="f", type="public", redirect_uris=[uri], scopes=["openid"])
+
+
+async def test_generated_client_secrets_use_a_fast_digest_and_old_argon2_digests_still_verify() -> None:
+    from identity.users.hashing import GeneratedSecretHasher, SecretHasher
+
+    legacy = SecretHasher(memory_cost=1024, time_cost=1)
+    hasher = GeneratedSecretHasher(legacy)
+    digest = await hasher.hash("s3cr3t-256-bits")
+
+    assert digest.startswith("sha256$")
+    assert await hasher.verify(digest, "s3cr3t-256-bits")
+    assert not await hasher.verify(digest, "s3cr3t-256-bitz")
+    assert await hasher.verify(await legacy.hash("old-secret"), "old-secret")
+    assert not await hasher.verify_nobody("anything")

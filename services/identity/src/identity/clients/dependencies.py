@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.clients.errors import NotThisBusiness
 from identity.clients.service import ClientRegistry
 from identity.errors import NotAUser
+from identity.users.hashing import GeneratedSecretHasher
 from portal_runtime.context import CurrentContext
 
 MANAGE_API_CLIENTS = "business_profile:write"  # only business account managers (BAMs) hold it
@@ -35,7 +36,7 @@ def registry_for(request: Request, session: AsyncSession) -> ClientRegistry:
     state = request.app.state
     return ClientRegistry(
         session,
-        state.hasher,
+        GeneratedSecretHasher(state.hasher),
         state.clock,
         secret_grace_s=state.runtime.settings.client_secret_grace_s,
     )

@@ -14,7 +14,8 @@ class Client(Base):
     ``api_client``: a business's own software (seed 004 step 5), created by one of its account managers; it acts
     for that business only (``business``), with the scopes it was given, through the client credentials grant.
     ``confidential`` / ``public``: a third-party frontend registered by CBSA, acting for users who consent
-    (authorization code + PKCE). Secrets are argon2id hashes; ``previous_secret_hash`` is the secret replaced by
+    (authorization code + PKCE). Secrets are SHA-256 digests of 256-bit random secrets (see
+    ``GeneratedSecretHasher``); ``previous_secret_hash`` is the secret replaced by
     the last rotation, honoured until ``previous_secret_until`` (the grace period, none by default).
     """
 

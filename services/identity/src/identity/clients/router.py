@@ -19,8 +19,8 @@ API_CLIENTS = "/v1/businesses/{bn}/api-clients"
     description=(
         "Only a business account manager (scope `business_profile:write`). The client acts for this business "
         "only, with the scopes given here (never one the manager does not hold: 422 `scope_not_held`), through "
-        "`grant_type=client_credentials`. `client_secret` is shown in this response only; identity keeps an "
-        "argon2id hash."
+        "`grant_type=client_credentials`. `client_secret` (256 random bits) is shown in this response only; identity "
+        "keeps its SHA-256 digest."
     ),
     operation_id="create_api_client",
     responses=problems(401, 403, 422),

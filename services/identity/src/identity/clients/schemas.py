@@ -45,7 +45,9 @@ class ApiClientList(BaseModel):
 
 
 class ApiClientSecret(ApiClientRead):
-    client_secret: str = Field(description="Shown this once; identity keeps only an argon2id hash.")
+    client_secret: str = Field(
+        description="Shown this once; identity keeps only its SHA-256 digest (the secret is 256 random bits)."
+    )
 
 
 class OAuthClientCreate(BaseModel):

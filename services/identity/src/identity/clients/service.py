@@ -17,7 +17,7 @@ from identity.clients.models import Client
 from identity.clients.schemas import ApiClientCreate, ApiClientRead, ApiClientSecret, OAuthClientCreate, OAuthClientRead
 from identity.clock import Clock
 from identity.errors import InvalidRequest
-from identity.users.hashing import SecretHasher
+from identity.users.hashing import GeneratedSecretHasher, SecretHasher
 from portal_runtime.problems import FieldError
 
 API_CLIENT = "api_client"
@@ -51,7 +51,7 @@ def api_client_read(client: Client) -> ApiClientRead:
 @dataclass(frozen=True)
 class ClientRegistry:
     session: AsyncSession
-    hasher: SecretHasher
+    hasher: SecretHasher | GeneratedSecretHasher
     clock: Clock
     secret_grace_s: int = 0
 
