@@ -61,6 +61,13 @@ class Settings(PortalSettings):
     max_connections: int = 512
     max_keepalive_connections: int = 128
 
+    # Decisions are cached this long at most (0: no cache), and dropped sooner by delegation's change events.
+    decision_cache_ttl_s: float = Field(default=5.0, ge=0)
+    decision_cache_size: int = Field(default=10_000, ge=1)
+    decision_events_topic: str = "portal.delegation.events"
+    decision_events_session_timeout_ms: int = 10_000
+    decision_events_heartbeat_interval_ms: int = 1_000
+
     @model_validator(mode="after")
     def _complete_and_check(self) -> Settings:
         if not self.jwks_url:

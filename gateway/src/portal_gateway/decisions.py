@@ -1,8 +1,7 @@
 """Authorization decisions: delegation says what a user may do on a business; the gateway enforces it.
 
-The client sits behind :class:`DecisionSource` so a cache with event-driven invalidation (delegation change
-events, bounded staleness) can wrap it later without touching the callers. There is no cache yet: every
-business request asks delegation.
+The client sits behind :class:`DecisionSource`; :mod:`portal_gateway.decision_cache` wraps it with a cache that
+delegation's change events invalidate (and that is bypassed whenever that event feed is not current).
 """
 
 from __future__ import annotations

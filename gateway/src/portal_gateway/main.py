@@ -17,7 +17,14 @@ from starlette.requests import ClientDisconnect
 from portal_gateway.auth import JwksCache, TokenVerifier
 from portal_gateway.authorize import Authorizer
 from portal_gateway.config import Settings, context_signing_key
-from portal_gateway.decisions import DecisionClient
+from portal_gateway.decision_cache import (
+    CachedDecisions,
+    DecisionCache,
+    DecisionCacheMetrics,
+    FeedSettings,
+    InvalidationFeed,
+)
+from portal_gateway.decisions import DecisionClient, DecisionSource
 from portal_gateway.docs import aggregate_openapi
 from portal_gateway.errors import GatewayInternalError
 from portal_gateway.health import stack_health
@@ -41,6 +48,7 @@ class GatewayRuntime:
     http: httpx.AsyncClient
     authorizer: Authorizer
     proxy: Proxy
+    invalidation: InvalidationFeed | None = None
 
 
 def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -57,7 +65,30 @@ def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | No
     )
 
 
-def _runtime(settings: Settings, http: httpx.AsyncClient, signer: ContextSigner, metrics: Metrics) -> GatewayRuntime:
+def _cached(
+    settings: Settings, client: DecisionClient, metrics: DecisionCacheMetrics | None
+) -> tuple[DecisionSource, InvalidationFeed | None]:
+    """Delegation's answers, cached when a TTL is set, with the feed of change events that invalidates them."""
+    if settings.decision_cache_ttl_s <= 0 or metrics is None:
+        return client, None
+    cache = DecisionCache(settings.decision_cache_ttl_s, settings.decision_cache_size)
+    feed_settings = FeedSettings(
+        settings.kafka_bootstrap_servers,
+        settings.decision_events_topic,
+        session_timeout_ms=settings.decision_events_session_timeout_ms,
+        heartbeat_interval_ms=settings.decision_events_heartbeat_interval_ms,
+    )
+    feed = InvalidationFeed(feed_settings, cache, metrics)
+    return CachedDecisions(client, cache, feed, metrics), feed
+
+
+def _runtime(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    signer: ContextSigner,
+    metrics: Metrics,
+    cache_metrics: DecisionCacheMetrics | None = None,
+) -> GatewayRuntime:
     jwks = JwksCache(
         settings.jwks_url,
         http,
@@ -74,8 +105,14 @@ def _runtime(settings: Settings, http: httpx.AsyncClient, signer: ContextSigner,
         timeout_s=settings.decision_timeout_s,
         internal_api_key=settings.internal_api_key,
     )
+    source, invalidation = _cached(settings, decisions, cache_metrics)
     proxy = Proxy(settings.services, http, signer, UpstreamMetrics(metrics.registry))
-    return GatewayRuntime(http=http, authorizer=Authorizer(verifier, decisions), proxy=proxy)
+    return GatewayRuntime(
+        http=http,
+        authorizer=Authorizer(verifier, source),
+        proxy=proxy,
+        invalidation=invalidation,
+    )
 
 
 async def forward(request: Request) -> Response:
@@ -140,12 +177,21 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
     routes = RouteTable.from_directory(settings.contracts_dir, settings.services)
     signer = ContextSigner(context_signing_key(settings), settings.context_audience, settings.context_ttl_s)
     metrics = Metrics("gateway")
+    # Registered once per app: the lifespan may run more than once (tests), the registry refuses duplicates.
+    cache_metrics = DecisionCacheMetrics(metrics.registry) if settings.decision_cache_ttl_s > 0 else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with new_http_client(settings, transport) as http:
-            app.state.gateway = _runtime(settings, http, signer, metrics)
-            yield
+            runtime = _runtime(settings, http, signer, metrics, cache_metrics)
+            app.state.gateway = runtime
+            if runtime.invalidation is not None:
+                runtime.invalidation.start()
+            try:
+                yield
+            finally:
+                if runtime.invalidation is not None:
+                    await runtime.invalidation.stop()
 
     app = FastAPI(
         title="Portal gateway",

@@ -1,0 +1,338 @@
+"""A short-lived cache of delegation's decisions, invalidated by delegation's change events.
+
+Revocation must be prompt (ARCHITECTURE.md): removing an employee or ending a relationship takes effect at the
+gateway within a second. So an answer (allow or deny) is kept at most ``ttl_s`` and, more importantly, is
+dropped as soon as a delegation event names its business:
+
+- every delegation event is keyed by a business number; the entries of that business go;
+- relationship and group events also name the other side (``provider_bn``, ``client_bn``, a ``client_bns``
+  list): their entries go too;
+- an event about a user (``user_id``, ``requester_user_id``, a ``user_ids`` list) drops every entry of that user,
+  whatever the business: a provider employee's change reaches the clients it acts for, which the event may not
+  list. Coarse (a change to one employee drops the whole business) but safe.
+
+The cache answers only while the invalidation feed is *current*: its consumer has read everything the broker
+held at a moment less than ``max_staleness_s`` ago. Otherwise (broker down, group not joined yet, topic missing)
+every request asks delegation, and when the feed becomes current again after a gap the cache is emptied, since
+events of the gap may have been missed. An answer fetched while an invalidation happened is not stored: it may
+predate the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from portal_contracts.internal import Decision, DecisionRequest
+from portal_gateway.decisions import DecisionSource
+from portal_runtime.kafka import decode
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+CacheKey = tuple[str, str, str | None]
+
+BN9 = re.compile(r"[0-9]{9}")
+# Payload fields naming a business besides the event's key (relationship and group events), and a user.
+BUSINESS_FIELDS = ("bn", "provider_bn", "client_bn")
+BUSINESS_LIST_FIELDS = ("client_bns",)
+USER_FIELDS = ("user_id", "requester_user_id")
+USER_LIST_FIELDS = ("user_ids",)
+
+MAX_STALENESS_S = 0.5  # the feed is current if it was caught up this recently; well inside "within a second"
+PROBE_TIMEOUT_S = 1.0
+POLL_TIMEOUT_MS = 100
+# The broker answers a probe only after the fetch long poll before it on the connection: keep that poll short.
+FETCH_MAX_WAIT_MS = 50
+RETRY_BACKOFF_S = 1.0
+STOP_TIMEOUT_S = 5.0
+
+
+class Freshness(Protocol):
+    """Whether the cache may answer now (its invalidation feed is current)."""
+
+    def is_current(self) -> bool: ...
+
+
+class DecisionCacheMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.lookups = Counter(
+            "gateway_decision_cache_lookups",
+            "Decision lookups by outcome: hit, miss, or bypass (the invalidation feed is not current)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.invalidations = Counter(
+            "gateway_decision_cache_invalidations",
+            "Delegation events that dropped cached decisions (of the businesses and users they name)",
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "gateway_decision_cache_dropped_entries",
+            "Cached decisions dropped by invalidation (events, or a gap in the feed)",
+            registry=registry,
+        )
+        self.feed_current = Gauge(
+            "gateway_decision_cache_feed_current",
+            "1 while the delegation event feed is current (the cache may answer), else 0",
+            registry=registry,
+        )
+
+
+@dataclass(frozen=True)
+class _Entry:
+    decision: Decision
+    stored_at: float
+
+
+class DecisionCache:
+    """Decisions by (user, business, program account): LRU-bounded, each kept at most ``ttl_s``."""
+
+    def __init__(self, ttl_s: float, max_size: int, clock: Clock = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._max_size = max_size
+        self._clock = clock
+        self._entries: OrderedDict[CacheKey, _Entry] = OrderedDict()
+        self.generation = 0  # bumped by every invalidation: a fetch that spans one must not be stored
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: CacheKey) -> Decision | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._clock() - entry.stored_at >= self._ttl_s:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry.decision
+
+    def put(self, key: CacheKey, decision: Decision, asked_at: float) -> None:
+        """Stores an answer fetched at ``asked_at`` (its age counts from the question, not the answer)."""
+        self._entries[key] = _Entry(decision, asked_at)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+
+    def invalidate(self, businesses: Iterable[str], users: Iterable[str] = ()) -> int:
+        """Drops every entry of these businesses and of these users; returns how many went."""
+        on_business, of_user = set(businesses), set(users)
+        self.generation += 1
+        stale = [key for key in self._entries if key[1] in on_business or key[0] in of_user]
+        for key in stale:
+            del self._entries[key]
+        return len(stale)
+
+    def clear(self) -> int:
+        self.generation += 1
+        count = len(self._entries)
+        self._entries.clear()
+        return count
+
+
+class CachedDecisions(DecisionSource):
+    """A :class:`DecisionSource` answering from the cache while the invalidation feed is current."""
+
+    def __init__(
+        self,
+        source: DecisionSource,
+        cache: DecisionCache,
+        freshness: Freshness,
+        metrics: DecisionCacheMetrics,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._source = source
+        self.cache = cache
+        self._freshness = freshness
+        self._metrics = metrics
+        self._clock = clock
+
+    async def decide(self, request: DecisionRequest) -> Decision:
+        if not self._freshness.is_current():
+            self._metrics.lookups.labels("bypass").inc()
+            return await self._source.decide(request)
+        key: CacheKey = (request.user_id, request.business, request.program_account)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self._metrics.lookups.labels("hit").inc()
+            return cached
+        self._metrics.lookups.labels("miss").inc()
+        asked_at, generation = self._clock(), self.cache.generation
+        decision = await self._source.decide(request)
+        if self.cache.generation == generation and self._freshness.is_current():
+            self.cache.put(key, decision, asked_at)
+        return decision
+
+
+def _named(data: Mapping[str, Any], fields: tuple[str, ...], list_fields: tuple[str, ...]) -> list[Any]:
+    named: list[Any] = [data.get(f) for f in fields]
+    for field in list_fields:
+        values = data.get(field)
+        if isinstance(values, list):
+            named.extend(values)
+    return named
+
+
+def businesses_named(key: str | None, data: Mapping[str, Any]) -> set[str]:
+    """The business numbers a delegation event concerns: its key, and any BN its payload names."""
+    named = [key, *_named(data, BUSINESS_FIELDS, BUSINESS_LIST_FIELDS)]
+    return {bn for bn in named if isinstance(bn, str) and BN9.fullmatch(bn)}
+
+
+def users_named(data: Mapping[str, Any]) -> set[str]:
+    """The users whose rights a delegation event changes."""
+    return {user for user in _named(data, USER_FIELDS, USER_LIST_FIELDS) if isinstance(user, str) and user}
+
+
+def replica_group_id() -> str:
+    """A consumer group of this replica alone, so every gateway replica reads every event."""
+    return f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    bootstrap_servers: str
+    topic: str
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 1_000
+
+
+class InvalidationFeed:
+    """Reads delegation's events and invalidates the cache; knows whether it is current.
+
+    Current = at a moment less than ``max_staleness_s`` ago, the consumer's position had reached the end of
+    every partition of the topic (an end-offsets round trip to the broker, then the position compared), so
+    every event published before that moment has been applied.
+    """
+
+    def __init__(
+        self,
+        settings: FeedSettings,
+        cache: DecisionCache,
+        metrics: DecisionCacheMetrics,
+        *,
+        max_staleness_s: float = MAX_STALENESS_S,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._cache = cache
+        self._metrics = metrics
+        self._max_staleness_s = max_staleness_s
+        self._clock = clock
+        self._caught_up_at: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.group_id = replica_group_id()
+        metrics.feed_current.set_function(lambda: 1.0 if self.is_current() else 0.0)
+
+    def is_current(self) -> bool:
+        caught_up_at = self._caught_up_at
+        return caught_up_at is not None and self._clock() - caught_up_at < self._max_staleness_s
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="decision-cache-invalidation")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # Bounded: a shutdown must not hang on a broker that does not answer.
+            await asyncio.wait([task], timeout=2 * STOP_TIMEOUT_S)
+        self._caught_up_at = None
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        s = self._settings
+        return AIOKafkaConsumer(
+            s.topic,
+            bootstrap_servers=s.bootstrap_servers,
+            client_id=f"{self.group_id}-consumer",
+            group_id=self.group_id,
+            enable_auto_commit=False,  # a fresh replica starts at the end; nothing to resume
+            auto_offset_reset="latest",
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+            rebalance_timeout_ms=max(s.session_timeout_ms * 3 // 2, 1500),
+            metadata_max_age_ms=1_000,  # notice the topic soon when it is created after the gateway starts
+            request_timeout_ms=5_000,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        )
+
+    async def _run(self) -> None:
+        while True:
+            consumer = self._new_consumer()
+            try:
+                await consumer.start()
+                while True:
+                    await self._poll(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("delegation event feed failed (%s); decisions bypass the cache until it recovers", exc)
+            finally:
+                self._lost()
+                try:
+                    await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT_S)
+                except Exception as exc:  # already broken; stopping is best effort
+                    log.debug("invalidation consumer stop failed: %s", exc)
+            await asyncio.sleep(RETRY_BACKOFF_S)
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
+        for messages in batches.values():
+            for message in messages:
+                self._apply(message.key, message.value)
+        await self._probe(consumer)
+
+    def _apply(self, key: bytes | None, value: bytes | None) -> None:
+        try:
+            record = decode(key, value or b"")
+            businesses, users = businesses_named(record.partition_key, record.data), users_named(record.data)
+        except Exception as exc:
+            # Unreadable: its businesses are unknown, so nothing cached can be trusted.
+            log.warning("unreadable delegation event (%s): the decision cache is emptied", exc)
+            self._clear()
+            return
+        self.invalidate(businesses, users)
+
+    def invalidate(self, businesses: set[str], users: set[str]) -> None:
+        if businesses or users:
+            self._metrics.invalidations.inc()
+            self._metrics.dropped.inc(self._cache.invalidate(businesses, users))
+
+    def _clear(self) -> None:
+        self._metrics.dropped.inc(self._cache.clear())
+
+    async def _probe(self, consumer: AIOKafkaConsumer) -> None:
+        """Marks the feed current when the consumer has read up to the broker's end offsets of a moment ago."""
+        assigned: list[TopicPartition] = sorted(consumer.assignment())
+        if not assigned:
+            return
+        probed_at = self._clock()
+        try:
+            ends = await asyncio.wait_for(consumer.end_offsets(assigned), PROBE_TIMEOUT_S)
+        except TimeoutError as exc:
+            log.debug("end offsets probe timed out: %s", exc)
+            return
+        for partition in assigned:
+            if await consumer.position(partition) < ends[partition]:
+                return  # events still to read: the next poll takes them
+        if not self.is_current():
+            # A gap (start, outage, rebalance): events of the gap may never be read, so nothing cached is kept.
+            self._clear()
+        self._caught_up_at = probed_at
+
+    def _lost(self) -> None:
+        self._caught_up_at = None
+        self._clear()
