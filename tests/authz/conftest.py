@@ -1,38 +1,15 @@
-"""The whole portal over real HTTP (as tests/e2e/conftest.py builds it), with the gateway's decision cache and
-its invalidation consumer tuned for a test broker (fast group joins), so revocation can be timed."""
+"""The whole portal over real HTTP (see portal_runtime.testing.stack), with the gateway's decision cache and its
+invalidation consumer tuned for a test broker (fast group joins), so revocation can be timed."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import json
-import re
-import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 
-from portal_runtime.context import generate_signing_key
-from portal_runtime.testing.infra import PostgresServer, TansuBroker, free_port, wait_for
+from portal_runtime.testing.infra import PostgresServer, TansuBroker
+from portal_runtime.testing.stack import Portal, running_portal
 
-SERVICES = {
-    "identity": "identity",
-    "business-registry": "business_registry",
-    "delegation": "delegation",
-    "ledger": "ledger",
-    "rulings": "rulings",
-    "notifications": "notifications",
-}
-FAST_EVENTS = {
-    "relay_poll_interval_s": 0.05,
-    "consumer_session_timeout_ms": 1000,
-    "consumer_heartbeat_interval_ms": 100,
-    "kafka_topic_partitions": 2,
-}
 FAST_GATEWAY_EVENTS = {
     "decision_cache_ttl_s": 5.0,
     "decision_events_session_timeout_ms": 1000,
@@ -40,107 +17,7 @@ FAST_GATEWAY_EVENTS = {
 }
 
 
-@dataclass
-class Portal:
-    gateway: str
-    client: httpx.AsyncClient
-    urls: dict[str, str]
-    apps: dict[str, Any] = field(default_factory=dict)
-    servers: dict[str, tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=dict)
-
-    async def mailbox(self, to: str) -> list[dict[str, Any]]:
-        response = await self.client.get("/v1/sandbox/mailbox", params={"to": to})
-        assert response.status_code == 200, response.text
-        return response.json()["items"]  # type: ignore[no-any-return]
-
-    async def latest_code(self, to: str, seen: int = 0) -> str:
-        """The newest one-time code e-mailed to ``to``, once more than ``seen`` messages have arrived."""
-
-        async def more() -> list[dict[str, Any]] | None:
-            messages = await self.mailbox(to)
-            return messages if len(messages) > seen else None
-
-        messages = await wait_for(more, within=10)
-        match = re.search(r"\b(\d{6})\b", messages[0]["body"])
-        assert match, messages[0]["body"]
-        return match.group(1)
-
-    def decision_feed_current(self) -> bool:
-        """Whether the gateway's decision cache is answering (its invalidation consumer is caught up)."""
-        feed = self.apps["gateway"].state.gateway.invalidation
-        return feed is not None and bool(feed.is_current())
-
-
-async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
-    )
-    task = asyncio.create_task(server.serve())
-    await wait_for(lambda: server.started or task.done(), within=30)
-    if task.done():
-        task.result()
-    return server, task
-
-
-def _service_settings(package: str, **values: Any) -> Any:
-    config = importlib.import_module(f"{package}.config")
-    fields = config.Settings.model_fields
-    return config.Settings(**{k: v for k, v in values.items() if k in fields})
-
-
 @pytest.fixture
 async def portal(postgres: PostgresServer, tansu: TansuBroker) -> AsyncIterator[Portal]:
-    key = generate_signing_key("authz-context")
-    internal_api_key = secrets.token_urlsafe(32)
-    ports = {name: free_port() for name in [*SERVICES, "gateway"]}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    internal_urls = {name: urls[name] for name in SERVICES}
-    smtp_port = free_port()
-    common = {
-        **FAST_EVENTS,
-        "environment": "test",
-        "sandbox": True,
-        "kafka_bootstrap_servers": tansu.bootstrap,
-        "context_public_key": json.dumps(key.as_dict(private=False)),
-        "internal_urls": internal_urls,
-        "internal_api_key": internal_api_key,
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_port,
-        "smtp_sink_enabled": True,
-        "smtp_sink_port": smtp_port,
-        "issuer": urls["gateway"],
-    }
-    servers: dict[str, tuple[uvicorn.Server, asyncio.Task[None]]] = {}
-    apps: dict[str, Any] = {}
-    try:
-        # notifications first: it hosts the SMTP sink identity sends codes to.
-        for name in ["notifications", *[s for s in SERVICES if s != "notifications"]]:
-            package = SERVICES[name]
-            database_url = await postgres.create_database(package)
-            app = importlib.import_module(f"{package}.main").create_app(
-                _service_settings(package, database_url=database_url, **common)
-            )
-            apps[name] = app
-            servers[name] = await _serve(app, ports[name])
-        from portal_gateway.config import Settings as GatewaySettings
-        from portal_gateway.main import create_app as create_gateway
-
-        gateway_settings = GatewaySettings(
-            environment="test",
-            services=internal_urls,
-            kafka_bootstrap_servers=tansu.bootstrap,
-            context_private_key=json.dumps(key.as_dict(private=True)),
-            token_issuer=urls["gateway"],
-            internal_api_key=internal_api_key,
-            **FAST_GATEWAY_EVENTS,
-        )
-        apps["gateway"] = create_gateway(gateway_settings)
-        servers["gateway"] = await _serve(apps["gateway"], ports["gateway"])
-        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=15) as client:
-            yield Portal(gateway=urls["gateway"], client=client, urls=urls, apps=apps, servers=servers)
-    finally:
-        for server, _ in servers.values():
-            server.should_exit = True
-        for _, task in servers.values():
-            await task
-        await postgres.drop_all()
+    async with running_portal(postgres, tansu, **FAST_GATEWAY_EVENTS) as stack:
+        yield stack

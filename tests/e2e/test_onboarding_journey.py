@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from portal_runtime.testing.infra import wait_for
-
-from .conftest import Portal
+from portal_runtime.testing.stack import Portal
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 import pytest
 
-from .conftest import SERVICES, Portal
+from portal_runtime.testing.stack import SERVICES, Portal
 
 pytestmark = pytest.mark.integration
 

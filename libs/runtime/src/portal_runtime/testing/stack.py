@@ -1,0 +1,150 @@
+"""The whole portal over real HTTP, for cross-service tests: six services and the gateway under uvicorn on free
+ports, each service with its own PostgreSQL database, a real Tansu broker, and the notifications SMTP sink
+receiving identity's e-mail. Services are imported by name, so this runtime package depends on none of them."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+
+from portal_runtime.context import generate_signing_key
+from portal_runtime.testing.infra import PostgresServer, TansuBroker, free_port, wait_for
+
+SERVICES = {
+    "identity": "identity",
+    "business-registry": "business_registry",
+    "delegation": "delegation",
+    "ledger": "ledger",
+    "rulings": "rulings",
+    "notifications": "notifications",
+}
+FAST_EVENTS = {
+    "relay_poll_interval_s": 0.05,
+    "consumer_session_timeout_ms": 1000,
+    "consumer_heartbeat_interval_ms": 100,
+    "kafka_topic_partitions": 2,
+}
+
+
+@dataclass
+class Portal:
+    gateway: str
+    client: httpx.AsyncClient
+    urls: dict[str, str]
+    apps: dict[str, Any] = field(default_factory=dict)
+    servers: dict[str, tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=dict)
+
+    async def stop(self, name: str) -> None:
+        """Take one component down (its port then refuses connections)."""
+        server, task = self.servers.pop(name)
+        server.should_exit = True
+        await task
+
+    async def mailbox(self, to: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/v1/sandbox/mailbox", params={"to": to})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    def decision_feed_current(self) -> bool:
+        """Whether the gateway's decision cache is answering (its invalidation consumer is caught up)."""
+        feed = self.apps["gateway"].state.gateway.invalidation
+        return feed is not None and bool(feed.is_current())
+
+    async def latest_code(self, to: str, seen: int = 0) -> str:
+        """The newest one-time code e-mailed to ``to``, once more than ``seen`` messages have arrived."""
+        messages = await wait_for(lambda: _more_than(self, to, seen), within=10)
+        match = re.search(r"\b(\d{6})\b", messages[0]["body"])
+        assert match, messages[0]["body"]
+        return match.group(1)
+
+
+async def _more_than(portal: Portal, to: str, seen: int) -> list[dict[str, Any]] | None:
+    messages = await portal.mailbox(to)
+    return messages if len(messages) > seen else None
+
+
+async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    await wait_for(lambda: server.started or task.done(), within=30)
+    if task.done():
+        task.result()
+    return server, task
+
+
+def service_settings(package: str, **values: Any) -> Any:
+    config = importlib.import_module(f"{package}.config")
+    fields = config.Settings.model_fields
+    return config.Settings(**{k: v for k, v in values.items() if k in fields})
+
+
+@asynccontextmanager
+async def running_portal(
+    postgres: PostgresServer, tansu: TansuBroker, **gateway_settings: Any
+) -> AsyncIterator[Portal]:
+    """The stack, up; ``gateway_settings`` override the gateway's (e.g. its decision cache)."""
+    key = generate_signing_key("stack-context")
+    internal_api_key = secrets.token_urlsafe(32)
+    ports = {name: free_port() for name in [*SERVICES, "gateway"]}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    internal_urls = {name: urls[name] for name in SERVICES}
+    smtp_port = free_port()
+    common = {
+        **FAST_EVENTS,
+        "environment": "test",
+        "sandbox": True,
+        "kafka_bootstrap_servers": tansu.bootstrap,
+        "context_public_key": json.dumps(key.as_dict(private=False)),
+        "internal_urls": internal_urls,
+        "internal_api_key": internal_api_key,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_sink_enabled": True,
+        "smtp_sink_port": smtp_port,
+        "issuer": urls["gateway"],
+    }
+    servers: dict[str, tuple[uvicorn.Server, asyncio.Task[None]]] = {}
+    apps: dict[str, Any] = {}
+    try:
+        # notifications first: it hosts the SMTP sink identity sends codes to.
+        for name in ["notifications", *[s for s in SERVICES if s != "notifications"]]:
+            package = SERVICES[name]
+            database_url = await postgres.create_database(package)
+            settings = service_settings(package, database_url=database_url, **common)
+            app = importlib.import_module(f"{package}.main").create_app(settings)
+            apps[name] = app
+            servers[name] = await _serve(app, ports[name])
+        from portal_gateway.config import Settings as GatewaySettings
+        from portal_gateway.main import create_app as create_gateway
+
+        gateway_settings = GatewaySettings(
+            environment="test",
+            services=internal_urls,
+            kafka_bootstrap_servers=tansu.bootstrap,
+            context_private_key=json.dumps(key.as_dict(private=True)),
+            token_issuer=urls["gateway"],
+            internal_api_key=internal_api_key,
+            **gateway_settings,
+        )
+        apps["gateway"] = create_gateway(gateway_settings)
+        servers["gateway"] = await _serve(apps["gateway"], ports["gateway"])
+        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=15) as client:
+            yield Portal(gateway=urls["gateway"], client=client, urls=urls, apps=apps, servers=servers)
+    finally:
+        for server, _ in servers.values():
+            server.should_exit = True
+        for _, task in servers.values():
+            await task
+        await postgres.drop_all()
