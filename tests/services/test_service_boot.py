@@ -112,3 +112,25 @@ async def test_internal_apis_need_the_shared_key_when_one_is_configured(tmp_path
     assert right.status_code == 200
     assert right.json()["allow"] is False
     assert public.status_code == 200
+
+
+async def test_a_periodic_job_survives_a_failing_round_and_stops_with_the_service(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    app = build(
+        "rulings", database_url=f"sqlite+aiosqlite:///{tmp_path}/r.db", relay_enabled=False, consumers_enabled=False
+    )
+    rounds: list[int] = []
+
+    async def job() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise RuntimeError("first round fails")
+
+    async with running(app) as (_, _client):
+        runtime = app.state.runtime
+        runtime.run_every("sweep", 0.01, job)
+        await asyncio.sleep(0.1)
+        assert "sweep" in runtime.background_tasks()
+    assert len(rounds) >= 3  # kept going after the failure
+    assert runtime.background_tasks() == {}

@@ -143,6 +143,24 @@ class ServiceRuntime:
             for runner in self.runners:
                 self._tasks.append(asyncio.create_task(runner.run(), name=runner.group_id))
 
+    def run_every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` every ``interval_s`` in the background until the service stops; a failing round is logged
+        and the next one retries (for startup hooks: schedules, workers, sweeps)."""
+
+        async def rounds() -> None:
+            while True:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("%s: background job %s failed; retrying in %.1fs", self.spec.name, name, interval_s)
+                await asyncio.sleep(interval_s)
+
+        self._tasks.append(asyncio.create_task(rounds(), name=name))
+
+    def background_tasks(self) -> dict[str, asyncio.Task[None]]:
+        """The running background tasks by name (relay, consumers, ``run_every`` jobs)."""
+        return {task.get_name(): task for task in self._tasks if not task.done()}
+
     async def _migrate_with_retry(self, attempts: int = 30) -> None:
         for attempt in range(1, attempts + 1):
             try:

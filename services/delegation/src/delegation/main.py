@@ -53,7 +53,6 @@ def spec() -> ServiceSpec:
         ],
         subscriptions=subscriptions,
         on_startup=[expiry.start, group_worker.start],
-        on_shutdown=[expiry.stop, group_worker.stop],
         openapi_tags=TAGS,
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from delegation.relationships.expiry import TASK
+from delegation.relationships.expiry import JOB
 
 from .conftest import portal_on
 from .factories import Relationships, in_days
@@ -27,7 +27,7 @@ async def test_the_scheduled_job_expires_a_relationship_once_its_date_has_come(
         rel = Relationships(portal)
         await rel.setup()
         established = await rel.establish(expires_on=in_days(2))
-        assert getattr(portal.runtime, TASK) is not None
+        assert JOB in portal.runtime.background_tasks()
 
         await asyncio.sleep(0.2)
         still_active = (await rel.get(established["id"])).json()["status"]
@@ -39,4 +39,4 @@ async def test_the_scheduled_job_expires_a_relationship_once_its_date_has_come(
 
         assert still_active == "active"
         assert (await rel.get(established["id"])).json()["status"] == "expired"
-    assert getattr(portal.runtime, TASK) is None  # stopped with the service
+    assert JOB not in portal.runtime.background_tasks()  # stopped with the service

@@ -6,8 +6,6 @@ SKIP LOCKED, and an operation is marked done only if it is still pending (so it 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from delegation.errors import DelegationError
@@ -19,7 +17,7 @@ from portal_runtime.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
-TASK = "group_operation_task"  # the attribute of the runtime holding the running task
+JOB = "group-operations"
 
 
 async def _fail(runtime: ServiceRuntime, operation_id: str, code: str, detail: str) -> None:
@@ -68,25 +66,7 @@ async def run_pending(runtime: ServiceRuntime) -> int:
     return done
 
 
-async def _every(runtime: ServiceRuntime, interval_s: float) -> None:
-    while True:
-        try:
-            await run_pending(runtime)
-        except Exception:  # the next round retries; one failure must not stop the worker
-            log.exception("group operation worker failed")
-        await asyncio.sleep(interval_s)
-
-
 async def start(runtime: ServiceRuntime) -> None:
     interval_s: float = getattr(runtime.settings, "group_operation_interval_s", 0.0)
     if interval_s > 0:
-        setattr(runtime, TASK, asyncio.create_task(_every(runtime, interval_s), name="group-operations"))
-
-
-async def stop(runtime: ServiceRuntime) -> None:
-    task: asyncio.Task[None] | None = getattr(runtime, TASK, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        setattr(runtime, TASK, None)
+        runtime.run_every(JOB, interval_s, lambda: run_pending(runtime))

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date
 
@@ -15,7 +13,7 @@ from portal_runtime.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
-TASK = "relationship_expiry_task"  # the attribute of the runtime holding the running task
+JOB = "relationship-expiry"
 
 
 def _today(runtime: ServiceRuntime) -> date:
@@ -29,27 +27,13 @@ async def expire_relationships(runtime: ServiceRuntime, today: date) -> list[str
         return await service.expire_due(uow, today)
 
 
-async def _every(runtime: ServiceRuntime, interval_s: float) -> None:
-    while True:
-        try:
-            expired = await expire_relationships(runtime, _today(runtime))
-            if expired:
-                log.info("expired %d business relationships", len(expired))
-        except Exception:  # the next run retries; one failure must not stop the schedule
-            log.exception("relationship expiry failed")
-        await asyncio.sleep(interval_s)
+async def _expire_today(runtime: ServiceRuntime) -> None:
+    expired = await expire_relationships(runtime, _today(runtime))
+    if expired:
+        log.info("expired %d business relationships", len(expired))
 
 
 async def start(runtime: ServiceRuntime) -> None:
     interval_s: float = getattr(runtime.settings, "relationship_expiry_interval_s", 0.0)
     if interval_s > 0:
-        setattr(runtime, TASK, asyncio.create_task(_every(runtime, interval_s), name="relationship-expiry"))
-
-
-async def stop(runtime: ServiceRuntime) -> None:
-    task: asyncio.Task[None] | None = getattr(runtime, TASK, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        setattr(runtime, TASK, None)
+        runtime.run_every(JOB, interval_s, lambda: _expire_today(runtime))
