@@ -17,7 +17,7 @@ from identity.keys import models as _key_models  # noqa: F401  (registers the ta
 from identity.keys.router import router as keys_router
 from identity.keys.service import KeyStore
 from identity.lifecycle.router import router as lifecycle_router
-from identity.lifecycle.service import start_inactivity_sweeps, stop_inactivity_sweeps
+from identity.lifecycle.service import start_inactivity_sweeps
 from identity.mail.service import SmtpMailer
 from identity.me.delegation import DelegationDirectory
 from identity.me.router import router as me_router
@@ -93,7 +93,6 @@ def spec() -> ServiceSpec:
             lifecycle_router,
         ],
         on_startup=[_load_signing_key, _prepare_hasher, _open_delegation_directory, start_inactivity_sweeps],
-        on_shutdown=[stop_inactivity_sweeps],
         openapi_tags=OPENAPI_TAGS,
     )
 

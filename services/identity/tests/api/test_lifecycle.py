@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from identity.config import Settings
 from identity.factors.models import MfaChallenge
 from identity.lifecycle.schemas import SweepReport
-from identity.lifecycle.service import sweep_inactive_accounts
+from identity.lifecycle.service import INACTIVITY_SWEEP, sweep_inactive_accounts
 from identity.throttle.models import KnownDevice
 from identity.users.models import User
 
@@ -298,8 +298,8 @@ async def test_a_revoked_or_deactivated_account_is_left_alone_by_the_sweep(ident
 async def test_the_sweep_runs_in_the_background_while_the_app_runs(start_identity) -> None:  # type: ignore[no-untyped-def]
     async with start_identity(inactivity_sweep_interval_s=0.01) as identity:
         await identity.register()
-        task = identity.app.state.inactivity_sweeps
-        assert task is not None and not task.done()
+        task = identity.app.state.runtime.background_tasks()[INACTIVITY_SWEEP]
+        assert not task.done()
         identity.clock.advance(days=181)
         async with identity.app.state.runtime.sessions() as session:
             for _ in range(200):
@@ -309,7 +309,7 @@ async def test_the_sweep_runs_in_the_background_while_the_app_runs(start_identit
                 await asyncio.sleep(0.01)
         assert user is not None and user.deactivated_at is not None
     assert task.cancelled() or task.done()
-    assert identity.app.state.inactivity_sweeps is None
+    assert INACTIVITY_SWEEP not in identity.app.state.runtime.background_tasks()
 
 
 async def test_a_login_under_way_gets_no_tokens_once_the_credential_is_revoked(identity: Identity) -> None:

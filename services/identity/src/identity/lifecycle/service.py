@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -257,33 +256,18 @@ async def _warn(
     )
 
 
-async def run_inactivity_sweeps(runtime: ServiceRuntime, interval_s: float) -> None:
-    """The background loop: sweep every ``interval_s``, reading the app's clock and mailer each time."""
-    while True:
-        await asyncio.sleep(interval_s)
-        state = runtime.app_state
-        settings = runtime.settings
-        assert isinstance(settings, Settings)
-        try:
-            await sweep_inactive_accounts(runtime, state.mailer, state.clock, settings)
-        except Exception:  # a failed sweep is retried at the next interval, never ends the loop
-            log.exception("inactivity sweep failed")
+INACTIVITY_SWEEP = "inactivity-sweep"
+
+
+async def _sweep_once(runtime: ServiceRuntime) -> None:
+    """One sweep, reading the app's clock and mailer each time (tests replace them)."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    await sweep_inactive_accounts(runtime, runtime.app_state.mailer, runtime.app_state.clock, settings)
 
 
 async def start_inactivity_sweeps(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    runtime.app_state.inactivity_sweeps = (
-        asyncio.create_task(run_inactivity_sweeps(runtime, settings.inactivity_sweep_interval_s))
-        if settings.inactivity_sweep_interval_s > 0
-        else None
-    )
-
-
-async def stop_inactivity_sweeps(runtime: ServiceRuntime) -> None:
-    task: asyncio.Task[None] | None = getattr(runtime.app_state, "inactivity_sweeps", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        runtime.app_state.inactivity_sweeps = None
+    if settings.inactivity_sweep_interval_s > 0:
+        runtime.run_every(INACTIVITY_SWEEP, settings.inactivity_sweep_interval_s, lambda: _sweep_once(runtime))
