@@ -43,6 +43,7 @@ test: $(VENV_STAMP) ## Run every test (unit, API, integration with PostgreSQL an
 
 bench: $(VENV_STAMP) ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
 	$(VENV)/bin/python bench/identity_tokens.py
+	$(VENV)/bin/python bench/delegation_decisions.py
 
 lint: $(VENV_STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
