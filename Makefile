@@ -15,8 +15,11 @@ VENV_STAMP := $(VENV)/.make-synced
 WORKSPACE := pyproject.toml $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services/*/pyproject.toml \
 	gateway/pyproject.toml)
 PROCFILE := deploy/local/Procfile
+# Debian packages the browser test (Chromium driven by Playwright) and the gateway benchmark (wrk) need.
+SYSTEM_PACKAGES := chromium chromium-driver wrk
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/wrk
 
-.PHONY: help env run test lint contracts keys bench clean distclean
+.PHONY: help env run test lint contracts keys bench clean distclean system-deps
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,12 +41,26 @@ run: $(VENV_STAMP) keys ## Start broker, services, gateway (http://127.0.0.1:800
 	@mkdir -p var
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile $(PROCFILE) --env deploy/local/.env
 
-test: $(VENV_STAMP) ## Run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
+system-deps: ## Install Chromium and wrk from Debian (apt-get, as root) when they are missing
+	@missing=""; for tool in $(SYSTEM_TOOLS); do [ -x "$$tool" ] || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing:$$missing -- run 'sudo make system-deps' (apt-get install $(SYSTEM_PACKAGES)) first" >&2; \
+		exit 1; \
+	fi; \
+	echo "installing $(SYSTEM_PACKAGES) (missing:$$missing)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $(SYSTEM_PACKAGES) \
+		|| { apt-get -o DPkg::Lock::Timeout=600 update \
+			&& apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $(SYSTEM_PACKAGES); }
+
+test: $(VENV_STAMP) system-deps ## Run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
 	$(VENV)/bin/pytest -q
 
-bench: $(VENV_STAMP) ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
+bench: $(VENV_STAMP) system-deps ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
 	$(VENV)/bin/python bench/identity_tokens.py
 	$(VENV)/bin/python bench/delegation_decisions.py
+	$(VENV)/bin/python bench/gateway_throughput.py
 
 lint: $(VENV_STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

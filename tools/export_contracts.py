@@ -56,6 +56,7 @@ EVENT_SOURCES = {
     "ledger": "ledger",
     "rulings": "rulings",
     "notifications": "notifications",
+    "gateway": "gateway",
 }
 
 

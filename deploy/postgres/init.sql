@@ -26,3 +26,8 @@ REVOKE ALL ON DATABASE rulings FROM PUBLIC;
 CREATE ROLE notifications LOGIN PASSWORD 'notifications';
 CREATE DATABASE notifications OWNER notifications;
 REVOKE ALL ON DATABASE notifications FROM PUBLIC;
+
+-- The gateway's own: outage windows, planned maintenance, the store-and-forward queue.
+CREATE ROLE gateway LOGIN PASSWORD 'gateway';
+CREATE DATABASE gateway OWNER gateway;
+REVOKE ALL ON DATABASE gateway FROM PUBLIC;

@@ -170,3 +170,29 @@ async def test_a_handler_publishes_with_its_effect_and_the_causing_request_id(sh
     assert seen_request_ids == ["req-cause-123"]
     assert [(r.data["seq"], r.request_id) for r in bus.published] == [(2, "req-cause-123")]
     assert await count(sessions, schema.effects) == 1
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.heard: list[object] = []
+
+    def before_commit(self) -> None:
+        self.heard.append("before")
+
+    async def after_commit(self, records) -> None:  # type: ignore[no-untyped-def]
+        self.heard.append([r.data["seq"] for r in records])
+
+
+async def test_a_commit_listener_hears_of_commits_that_wrote_events(shop) -> None:  # type: ignore[no-untyped-def]
+    schema, sessions = shop
+    listener = Listener()
+    async with UnitOfWork(sessions, schema.tables, "shop", listener=listener) as uow:
+        uow.publish(OrderPlaced(bn="123456782", seq=1))
+        uow.publish(OrderPlaced(bn="123456782", seq=2))
+    async with UnitOfWork(sessions, schema.tables, "shop", listener=listener):
+        pass  # no events: nothing to hear
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(sessions, schema.tables, "shop", listener=listener) as uow:
+            uow.publish(OrderPlaced(bn="123456782", seq=3))
+            raise RuntimeError("rolled back before any commit")
+    assert listener.heard == ["before", [1, 2]]

@@ -20,14 +20,14 @@ def business_today(clock: Clock, timezone: str) -> date:
     return clock().astimezone(ZoneInfo(timezone)).date()
 
 
-def get_today(request: Request) -> date:
+async def get_today(request: Request) -> date:
     return business_today(request.app.state.clock, request.app.state.runtime.settings.business_timezone)
 
 
 Today = Annotated[date, Depends(get_today)]
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 

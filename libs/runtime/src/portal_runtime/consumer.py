@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal_runtime import kafka
-from portal_runtime.messaging import EventRecord, MessagingTables, UnitOfWork, dead_letter_topic
+from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork, dead_letter_topic
 from portal_runtime.requestid import current_request_id
 from portal_runtime.settings import ServiceSettings
 
@@ -60,8 +60,10 @@ class InboxDispatcher:
         max_attempts: int = 5,
         base_backoff_s: float = 0.05,
         on_commit: Callable[[], None] | None = None,
+        listener: CommitListener | None = None,
     ) -> None:
         self._factory = session_factory
+        self._listener = listener
         self._tables = tables
         self._inbox = tables.inbox
         self._source = source
@@ -76,7 +78,14 @@ class InboxDispatcher:
         # The request that caused the event follows it: audit rows and the events published here quote it.
         token = current_request_id.set(record.request_id or "")
         try:
-            uow = UnitOfWork(self._factory, self._tables, self._source, record.request_id, on_commit=self._on_commit)
+            uow = UnitOfWork(
+                self._factory,
+                self._tables,
+                self._source,
+                record.request_id,
+                on_commit=self._on_commit,
+                listener=self._listener,
+            )
             async with uow:
                 seen = (
                     await uow.session.execute(

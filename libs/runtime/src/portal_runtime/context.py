@@ -101,7 +101,7 @@ class ContextVerifier:
             raise Unauthorized("The internal context token is invalid or expired.", code="invalid_context") from exc
 
 
-def _context_from_request(request: Request) -> InternalContext:
+async def _context_from_request(request: Request) -> InternalContext:
     cached = getattr(request.state, "portal_context", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]

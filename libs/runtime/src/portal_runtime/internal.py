@@ -12,6 +12,7 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal_runtime.problems import problem_response
+from portal_runtime.telemetry import instrument_client
 
 INTERNAL_PREFIX = "/internal/"
 KEY_HEADER = "x-internal-key"
@@ -24,14 +25,17 @@ def internal_headers(key: str) -> dict[str, str]:
 def new_internal_client(
     base_url: str, key: str, *, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """A pooled client for one other service's internal API, carrying the key on every call."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=internal_headers(key),
-        timeout=timeout_s,
-        transport=transport,
-        trust_env=False,
-        follow_redirects=False,
+    """A pooled client for one other service's internal API, carrying the key on every call (and the trace
+    context, when tracing is on)."""
+    return instrument_client(
+        httpx.AsyncClient(
+            base_url=base_url,
+            headers=internal_headers(key),
+            timeout=timeout_s,
+            transport=transport,
+            trust_env=False,
+            follow_redirects=False,
+        )
     )
 
 

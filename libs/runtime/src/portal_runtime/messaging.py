@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -116,12 +116,27 @@ def dead_letter_topic(consumer: str) -> str:
     return f"portal.{consumer}.dead-letter"
 
 
+class CommitListener(Protocol):
+    """Told about each commit of a unit of work that wrote events (see :class:`UnitOfWork`): a service keeping
+    state derived from its tables (an in-memory index) stops trusting it from just before the commit until it has
+    refreshed it from the events."""
+
+    def before_commit(self) -> None: ...
+
+    async def after_commit(self, records: Sequence[EventRecord]) -> None:
+        """The events committed; none when the commit failed."""
+
+
 class UnitOfWork:
     """One transaction: domain rows plus the outbox rows of the events it records.
 
-    ``async with uow:`` commits on success and rolls back on error (events included). On PostgreSQL it takes a
-    transaction-scoped advisory lock per partition key just before writing the outbox rows, so that for a given
-    business the outbox ids are allocated in commit order, which is the order the relay publishes.
+    ``async with uow:`` commits on success and rolls back on error (events included). After a commit that wrote
+    events, ``on_commit`` is called. A ``listener`` hears of a commit that wrote events just before it, and is
+    awaited after it with the events committed (none if the commit failed), before the caller goes on.
+
+    On PostgreSQL it takes a transaction-scoped advisory lock per partition key just before writing the outbox rows,
+    so that for a given business the outbox ids are allocated in commit order, which is the order the relay
+    publishes.
     """
 
     def __init__(
@@ -131,9 +146,12 @@ class UnitOfWork:
         source: str,
         request_id: str | None = None,
         on_commit: Callable[[], None] | None = None,
+        listener: CommitListener | None = None,
     ) -> None:
         self._factory = session_factory
         self._on_commit = on_commit
+        self._listener = listener
+        self._written: list[EventRecord] = []
         self._tables = tables
         self._source = source
         self._request_id = request_id
@@ -150,9 +168,19 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 wrote_events = await self._flush_events()
-                await self.session.commit()
+                listener = self._listener if wrote_events else None
+                if listener is not None:
+                    listener.before_commit()
+                try:
+                    await self.session.commit()
+                except BaseException:
+                    if listener is not None:
+                        await listener.after_commit(())
+                    raise
                 if wrote_events and self._on_commit is not None:
                     self._on_commit()
+                if listener is not None:
+                    await listener.after_commit(self._written)
             else:
                 await self.session.rollback()
         finally:
@@ -179,7 +207,7 @@ class UnitOfWork:
             for key in sorted({r.partition_key or "" for r in self._pending}):
                 await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 42))"), {"k": key})
         await self.session.execute(insert(self._tables.outbox), [outbox_row(r) for r in self._pending])
-        self._pending = []
+        self._written, self._pending = self._pending, []
         return True
 
 

@@ -64,7 +64,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            route = _route_template(self.router_app.router, scope)
+            # An app that routes by its own table (the gateway) names the matched template in the scope's state.
+            route = scope.get("state", {}).get("route_template") or _route_template(self.router_app.router, scope)
             self.metrics.requests.labels(self.metrics.component, scope["method"], route, str(status)).observe(
                 time.perf_counter() - start
             )

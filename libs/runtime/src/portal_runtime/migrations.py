@@ -137,6 +137,7 @@ SERVICES = {
     "ledger": ("ledger", "ledger.config"),
     "rulings": ("rulings", "rulings.config"),
     "notifications": ("notifications", "notifications.config"),
+    "gateway": ("portal_gateway", "portal_gateway.config"),  # outage windows and the store-and-forward queue
 }
 
 

@@ -61,7 +61,7 @@ class PageRequest:
         return items, encode_cursor(key(items[-1])) if more and items else None
 
 
-def _page_request(
+async def _page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="`next_cursor` of the previous page; omit for the first.")

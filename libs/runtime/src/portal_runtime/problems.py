@@ -208,6 +208,7 @@ _DESCRIPTIONS = {
     412: "The resource changed since it was read (If-Match)",
     422: "Validation failed; `errors` names each field",
     423: "Locked",
+    428: "If-Match is required: GET the resource for its ETag and send it back",
     429: "Too many requests",
     500: "Unexpected error",
     503: "A component is unavailable",

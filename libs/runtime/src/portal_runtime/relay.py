@@ -134,5 +134,7 @@ class OutboxRelay:
             if published:
                 continue  # maybe more behind this batch
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races the wakeup
+                async with asyncio.timeout(self._poll_interval_s):
+                    await self._wakeup.wait()
             self._wakeup.clear()

@@ -9,6 +9,8 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal_runtime.telemetry import tag_request_id
+
 log = logging.getLogger(__name__)
 HEADER = "x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -36,6 +38,7 @@ class RequestIdMiddleware:
                 break
         request_id = incoming if _SANE.match(incoming) else new_request_id()
         token = current_request_id.set(request_id)
+        tag_request_id(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
 
         started = False

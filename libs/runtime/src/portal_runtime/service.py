@@ -29,18 +29,32 @@ from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscr
 from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import create_engine, create_session_factory
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
-from portal_runtime.messaging import MessagingTables, UnitOfWork
+from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
 from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
 from portal_runtime.settings import ServiceSettings
+from portal_runtime.telemetry import instrument_app
 
 log = logging.getLogger(__name__)
 # Connection refused, or a PostgreSQL that is still starting up / recovering.
 DATABASE_NOT_UP = (OSError, asyncpg.exceptions.CannotConnectNowError, sqlalchemy.exc.InterfaceError)
 
 StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+async def migrate_with_retry(package: str, database_url: str, name: str, attempts: int = 30) -> None:
+    """Apply ``package``'s migrations, waiting for a database that is not up yet (components start in any order)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await migrations.upgrade(package, database_url)
+            return
+        except DATABASE_NOT_UP as exc:
+            if attempt == attempts:
+                raise
+            log.warning("%s: database not reachable (%s); retrying", name, exc)
+            await asyncio.sleep(min(0.5 * attempt, 5))
 
 
 @dataclass
@@ -76,6 +90,7 @@ class ServiceRuntime:
         self.engine: AsyncEngine = create_engine(settings.database_url, echo=settings.database_echo)
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
         self.tables = spec.tables
+        self.commit_listeners: list[CommitListener] = []  # told of each commit that writes events
         self.kafka: KafkaPublisher | None = None
         if publisher is None:
             self.kafka = KafkaPublisher(settings)
@@ -96,6 +111,7 @@ class ServiceRuntime:
                 source=spec.name,
                 max_attempts=settings.consumer_max_attempts,
                 on_commit=self.relay.notify,
+                listener=self,
             )
             for s in spec.subscriptions(self)
         ]
@@ -111,6 +127,10 @@ class ServiceRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.app_state: Any = None  # the FastAPI app's state, for startup hooks
+        # What a service keeps for as long as the runtime runs (delegation's decision index): unlike app_state it
+        # also exists for a runtime started without an app (consumers, jobs, integration tests).
+        self.extensions: dict[str, Any] = {}
+        self._wakeups: dict[str, asyncio.Event] = {}
         self._internal_transports = internal_transports or {}
         self._internal_clients: dict[str, httpx.AsyncClient] = {}
 
@@ -129,8 +149,22 @@ class ServiceRuntime:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
-            self.sessions, self.tables, self.spec.name, current_request_id.get() or None, on_commit=self.relay.notify
+            self.sessions,
+            self.tables,
+            self.spec.name,
+            current_request_id.get() or None,
+            on_commit=self.relay.notify,
+            listener=self,
         )
+
+    def before_commit(self) -> None:
+        """(:class:`CommitListener`) Relayed to ``commit_listeners``."""
+        for listener in self.commit_listeners:
+            listener.before_commit()
+
+    async def after_commit(self, records: Sequence[EventRecord]) -> None:
+        for listener in self.commit_listeners:
+            await listener.after_commit(records)
 
     async def start(self) -> None:
         if self.settings.auto_migrate:
@@ -147,30 +181,34 @@ class ServiceRuntime:
         """Run ``job`` every ``interval_s`` in the background until the service stops; a failing round is logged
         and the next one retries (for startup hooks: schedules, workers, sweeps)."""
 
+        wakeup = self._wakeups.setdefault(name, asyncio.Event())
+
         async def rounds() -> None:
             while True:
                 try:
                     await job()
                 except Exception:
                     log.exception("%s: background job %s failed; retrying in %.1fs", self.spec.name, name, interval_s)
-                await asyncio.sleep(interval_s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(interval_s):
+                        await wakeup.wait()
+                wakeup.clear()
 
         self._tasks.append(asyncio.create_task(rounds(), name=name))
+
+    def wake(self, name: str) -> None:
+        """Run the ``run_every`` job ``name`` now rather than at its next interval (e.g. after committing work for
+        it); a job of another replica still finds the work at its next round."""
+        wakeup = self._wakeups.get(name)
+        if wakeup is not None:
+            wakeup.set()
 
     def background_tasks(self) -> dict[str, asyncio.Task[None]]:
         """The running background tasks by name (relay, consumers, ``run_every`` jobs)."""
         return {task.get_name(): task for task in self._tasks if not task.done()}
 
-    async def _migrate_with_retry(self, attempts: int = 30) -> None:
-        for attempt in range(1, attempts + 1):
-            try:
-                await migrations.upgrade(self.spec.package, self.settings.database_url)
-                return
-            except DATABASE_NOT_UP as exc:  # services start in any order: wait for the database
-                if attempt == attempts:
-                    raise
-                log.warning("%s: database not reachable (%s); retrying", self.spec.name, exc)
-                await asyncio.sleep(min(0.5 * attempt, 5))
+    async def _migrate_with_retry(self) -> None:
+        await migrate_with_retry(self.spec.package, self.settings.database_url, self.spec.name)
 
     async def stop(self) -> None:
         for hook in self.spec.on_shutdown:
@@ -213,7 +251,7 @@ class ServiceRuntime:
         return ready, checks
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -285,4 +323,5 @@ def build_service_app(
     app.add_middleware(InternalKeyMiddleware, key=settings.internal_api_key)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, router_app=app)
     app.add_middleware(RequestIdMiddleware)
+    instrument_app(app, spec.name, settings.otlp_endpoint)
     return app

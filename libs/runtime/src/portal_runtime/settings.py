@@ -33,6 +33,9 @@ class PortalSettings(BaseSettings):
     log_level: str = "INFO"
     # Shared secret every /internal/... call carries (x-internal-key); required in production.
     internal_api_key: str = ""
+    # OTLP/HTTP base URL (http://collector:4318) traces are exported to; empty: the standard OTEL_* variables decide,
+    # and without them tracing is off (see portal_runtime.telemetry).
+    otlp_endpoint: str = ""
 
     @classmethod
     def settings_customise_sources(

@@ -1,9 +1,11 @@
-"""Running an ASGI app in process with its lifespan, for API tests."""
+"""Running an ASGI app in process with its lifespan (API tests), or under uvicorn on a port (outage tests)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
@@ -14,3 +16,45 @@ async def running(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[
     async with app.router.lifespan_context(app):
         async with AsyncClient(transport=ASGITransport(app=app), base_url=base_url) as client:
             yield app, client
+
+
+class Served:
+    """An app under uvicorn on a fixed local port that a test can stop (the port then refuses connections) and
+    start again, as a service process going down and coming back."""
+
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        from portal_runtime.testing.infra import free_port
+
+        self.app = app
+        self.port = port or free_port()
+        self._server: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        import uvicorn
+
+        from portal_runtime.testing.infra import wait_for
+
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        await wait_for(lambda: self._server.started or self._task.done(), within=30)
+        if self._task.done():
+            self._task.result()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._server.should_exit = True
+            await self._task
+            self._task = None
+
+    async def __aenter__(self) -> Served:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()

@@ -57,6 +57,44 @@ def ensure_postgres_running() -> None:
     )
 
 
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# How CI starts the machine's Redis when it is down: in memory only, logs kept where the package puts them.
+REDIS_ARGV = [
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    str(REDIS_PORT),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
+]
+
+
+def ensure_redis_running() -> str:
+    """The URL of the machine's Redis on 127.0.0.1:6379, started (``redis-server --daemonize``) when it is down."""
+    if not port_open(REDIS_HOST, REDIS_PORT):
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("Redis is not reachable on 127.0.0.1:6379 and redis-server is not installed")
+        for directory in ("/var/lib/redis", "/var/log/redis"):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        subprocess.run(REDIS_ARGV, check=False, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 15
+        while not port_open(REDIS_HOST, REDIS_PORT):
+            if time.monotonic() > deadline:
+                raise RuntimeError("Redis did not start on 127.0.0.1:6379 (see /var/log/redis/ci.log)")
+            time.sleep(0.1)
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
 @dataclass
 class PostgresServer:
     admin_dsn: str = PG_ADMIN_DSN

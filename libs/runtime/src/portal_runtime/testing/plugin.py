@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portal_runtime.context import ContextSigner, InternalContext, generate_signing_key
-from portal_runtime.testing.infra import PostgresServer, TansuBroker, ensure_postgres_running
+from portal_runtime.testing.infra import PostgresServer, TansuBroker, ensure_postgres_running, ensure_redis_running
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +30,30 @@ async def pg_url(postgres: PostgresServer) -> AsyncIterator[str]:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (127.0.0.1:6379), started when it is down; tests keep to a key prefix of their own."""
+    return ensure_redis_running()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test uses; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -60,6 +60,11 @@ class Portal:
         feed = self.apps["gateway"].state.gateway.invalidation
         return feed is not None and bool(feed.is_current())
 
+    def revocation_feed_current(self) -> bool:
+        """Whether the gateway's revocation denylist is fed (its consumer of identity's events is caught up)."""
+        guard = self.apps["gateway"].state.gateway.revocation
+        return guard is not None and bool(guard.feed.is_current())
+
     async def latest_code(self, to: str, seen: int = 0) -> str:
         """The newest one-time code e-mailed to ``to``, once more than ``seen`` messages have arrived."""
         messages = await wait_for(lambda: _more_than(self, to, seen), within=10)
@@ -129,6 +134,7 @@ async def running_portal(
         from portal_gateway.config import Settings as GatewaySettings
         from portal_gateway.main import create_app as create_gateway
 
+        gateway_settings.setdefault("database_url", await postgres.create_database("gateway"))
         gateway_settings = GatewaySettings(
             environment="test",
             services=internal_urls,
