@@ -67,3 +67,65 @@ class AccountDeactivated(EventPayload):
 
     user_id: str
     deactivated_at: datetime
+
+
+RevocationReason = Literal[
+    "token_revoked",
+    "login_revoked",
+    "refresh_token_reused",
+    "authorization_code_reused",
+    "client_revoked",
+    "client_secret_rotated",
+    "credential_revoked",
+    "password_changed",
+    "account_deactivated",
+]
+
+
+class _TokensRevoked(EventPayload):
+    """Access tokens identity stopped honouring before their expiry. Access tokens are JWTs verified offline, so
+    the gateway keeps these as a denylist: a token matching the selector and issued (``iat``) before
+    ``issued_before`` is refused. ``keep_until`` is when the last token it covers expires: the entry may be dropped
+    after it. When nothing the selector names can obtain a token again (a revoked client or credential),
+    ``issued_before`` is ``keep_until``: every token is covered."""
+
+    reason: RevocationReason
+    issued_before: datetime
+    keep_until: datetime
+
+
+class AccessTokenRevoked(_TokensRevoked):
+    """One access token revoked by ``jti`` (RFC 7009)."""
+
+    event_type: ClassVar[str] = "identity.access_token.revoked.v1"
+
+    jti: str
+
+
+class LoginTokensRevoked(_TokensRevoked):
+    """Every access token of one login or OAuth grant (the ``sid`` claim): its refresh-token family was revoked
+    (RFC 7009, a reused refresh token or authorization code)."""
+
+    event_type: ClassVar[str] = "identity.login.tokens_revoked.v1"
+
+    session_id: str
+    user_id: str
+
+
+class ClientTokensRevoked(_TokensRevoked):
+    """Every access token an API client obtained for itself (``client_credentials``): revoked, or its secret
+    rotated without a grace period."""
+
+    event_type: ClassVar[str] = "identity.client.tokens_revoked.v1"
+
+    client_id: str
+
+
+class UserTokensRevoked(_TokensRevoked):
+    """Every access token of a user (their own, and those of applications acting for them), but those of
+    ``except_session_id`` (the login that changed the password keeps working)."""
+
+    event_type: ClassVar[str] = "identity.user.tokens_revoked.v1"
+
+    user_id: str
+    except_session_id: str | None = None

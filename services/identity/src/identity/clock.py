@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 Clock = Callable[[], datetime]
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 

@@ -77,6 +77,11 @@ class Settings(ServiceSettings):
     # gateways (JWKS refetch at most every 10 s) know it before its first token. Keep it below access_token_ttl_s.
     signing_key_activation_delay_s: float = Field(default=30.0, ge=0)
 
+    # TOTP secrets are encrypted at rest (identity.factors.sealing): `<key id>:<base64url of 32 bytes>` entries,
+    # comma- or newline-separated, the last one sealing (the others still open older rows), or a file holding them.
+    # Required in production; development generates var/keys/identity-totp.keys, tests a per-process key.
+    totp_keys: SecretStr = SecretStr("")
+
     # WebAuthn (passkeys as a second factor): the relying party id is the portal's registrable domain, and the
     # origins are where the portal's frontends run.
     webauthn_rp_id: str = "localhost"
@@ -91,6 +96,12 @@ class Settings(ServiceSettings):
     federation_redirect_uris: list[str] = []
     federation_timeout_s: float = Field(default=5.0, gt=0)
     federation_discovery_ttl_s: float = Field(default=3600.0, ge=0)
+
+    @model_validator(mode="after")
+    def _totp_keys_in_production(self) -> "Settings":
+        if self.environment == "production" and not self.totp_keys.get_secret_value().strip():
+            raise ValueError("production needs IDENTITY_TOTP_KEYS (the key ring encrypting TOTP secrets at rest)")
+        return self
 
     @model_validator(mode="after")
     def _delegation_from_internal_urls(self) -> "Settings":

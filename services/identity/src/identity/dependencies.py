@@ -10,7 +10,7 @@ from identity.errors import NotAUser
 from portal_runtime.context import CurrentContext
 
 
-def current_user_id(context: CurrentContext) -> str:
+async def current_user_id(context: CurrentContext) -> str:
     """The user acting for themselves (``/v1/me``); API clients have no profile or MFA of their own."""
     if context.subject_type != "user":
         raise NotAUser("This operation is for signed-in users, not API clients.")

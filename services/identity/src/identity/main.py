@@ -10,6 +10,7 @@ from identity.config import Settings
 from identity.db import Base, messaging
 from identity.factors import models as _factor_models  # noqa: F401
 from identity.factors.router import router as factors_router
+from identity.factors.sealing import reseal_totp_secrets
 from identity.federation import models as _federation_models  # noqa: F401
 from identity.federation.partners import SignInPartners
 from identity.federation.router import router as federation_router
@@ -92,7 +93,13 @@ def spec() -> ServiceSpec:
             factors_router,
             lifecycle_router,
         ],
-        on_startup=[_load_signing_key, _prepare_hasher, _open_delegation_directory, start_inactivity_sweeps],
+        on_startup=[
+            _load_signing_key,
+            _prepare_hasher,
+            reseal_totp_secrets,
+            _open_delegation_directory,
+            start_inactivity_sweeps,
+        ],
         openapi_tags=OPENAPI_TAGS,
     )
 

@@ -53,21 +53,19 @@ def authorization_params(client_id: str, challenge: str, **overrides: str) -> di
 
 @dataclass
 class SignedIn:
-    """A user signed in to the portal: the context the gateway forwards, and the sign-in's session id."""
+    """A user signed in to the portal: the context the gateway forwards for the portal's own token."""
 
     headers: dict[str, str]
-    session_id: str
 
     def consent(self, approve: bool = True) -> dict[str, Any]:
-        return {"consent": approve, "session_id": self.session_id}
+        return {"consent": approve}
 
 
 async def signed_in_user(identity: Identity, scopes: list[str] | None = None) -> SignedIn:
     user_id = identity.users.get("Liviu1234") or await identity.register()
-    tokens = await identity.sign_in()
-    session_id = (await claims_of(identity, tokens["access_token"]))["sid"]
+    await identity.sign_in()
     scopes = scopes or ["financial:read", "payments:write"]
-    return SignedIn(identity.as_context(subject=user_id, mfa=True, scopes=scopes), session_id)
+    return SignedIn(identity.as_context(subject=user_id, mfa=True, scopes=scopes))
 
 
 async def consent(identity: Identity, params: dict[str, str], user: SignedIn, approve: bool = True) -> str:
@@ -162,7 +160,7 @@ async def test_refusing_consent_redirects_with_access_denied(identity: Identity)
     assert query_of(redirect) == {"error": "access_denied", "state": "xyz-state"}
 
 
-async def test_a_code_is_single_use_and_its_reuse_revokes_the_tokens(identity: Identity) -> None:
+async def test_asvs_10_4_2_a_code_is_single_use_and_its_reuse_revokes_the_tokens(identity: Identity) -> None:
     client = await register_client(identity)
     code, verifier = await a_code(identity, client["client_id"])
     first = (await exchange(identity, client["client_id"], code, verifier)).json()
@@ -262,7 +260,7 @@ async def test_consent_needs_a_user_signed_in_with_mfa(identity: Identity) -> No
     api_client = identity.as_context(subject="client:bc_1", subject_type="client")
 
     problem(
-        await identity.client.post(AUTHORIZE, params=params, json={"consent": True, "session_id": "s"}, headers=no_mfa),
+        await identity.client.post(AUTHORIZE, params=params, json={"consent": True}, headers=no_mfa),
         403,
         "mfa_required",
     )
@@ -306,41 +304,22 @@ async def test_a_replayed_client_refresh_token_revokes_the_family_and_needs_its_
     problem(after, 400, "invalid_grant")
 
 
-async def test_consent_comes_from_a_live_portal_sign_in_of_that_user(identity: Identity) -> None:
+async def test_consent_is_given_with_the_portals_own_token_only(identity: Identity) -> None:
+    """A token an application obtained from the user names that application (client_id, forwarded by the gateway):
+    it cannot consent for the user; the portal's own token (no client_id) can."""
     client = await register_client(identity)
     user = await signed_in_user(identity)
     code, verifier = await a_code(identity, client["client_id"])
-    third_party = await claims_of(
-        identity, (await exchange(identity, client["client_id"], code, verifier)).json()["access_token"]
+    issued = await exchange(identity, client["client_id"], code, verifier)
+    third_party = await claims_of(identity, issued.json()["access_token"])
+    assert third_party["client_id"] == client["client_id"]
+    user_id = identity.users["Liviu1234"]
+    with_app_token = identity.as_context(
+        subject=user_id, mfa=True, scopes=["financial:read"], client_id=third_party["client_id"]
     )
-    other_user = identity.as_context(subject=await identity.register("Other1234"), mfa=True, scopes=["financial:read"])
     params = authorization_params(client["client_id"], pkce()[1])
 
-    async def consent_with(headers: dict[str, str], session_id: str) -> httpx.Response:
-        body = {"consent": True, "session_id": session_id}
-        return await identity.client.post(AUTHORIZE, params=params, json=body, headers=headers)
-
-    # An application holding the user's token knows only its own grant's sid, not the portal sign-in's.
-    problem(await consent_with(user.headers, third_party["sid"]), 403, "consent_needs_sign_in")
-    problem(await consent_with(other_user, user.session_id), 403, "consent_needs_sign_in")
-    problem(await consent_with(user.headers, "made-up"), 403, "consent_needs_sign_in")
-    assert (await consent_with(user.headers, user.session_id)).status_code == 200
-
-
-async def test_a_signed_out_sign_in_cannot_consent(identity: Identity) -> None:
-    client = await register_client(identity)
-    user = await signed_in_user(identity)
-    api_client = await create_api_client(identity)
-    tokens = await identity.sign_in()
-    session_id = (await claims_of(identity, tokens["access_token"]))["sid"]
-    await identity.client.post(
-        "/v1/oauth/revoke",
-        data={"token": tokens["refresh_token"]},
-        headers=basic(api_client["client_id"], api_client["client_secret"]),
-    )
-
-    body = {"consent": True, "session_id": session_id}
-    params = authorization_params(client["client_id"], pkce()[1])
-    response = await identity.client.post(AUTHORIZE, params=params, json=body, headers=user.headers)
-
-    problem(response, 403, "consent_needs_sign_in")
+    refused = await identity.client.post(AUTHORIZE, params=params, json={"consent": True}, headers=with_app_token)
+    problem(refused, 403, "consent_needs_sign_in")
+    accepted = await identity.client.post(AUTHORIZE, params=params, json={"consent": True}, headers=user.headers)
+    assert accepted.status_code == 200, accepted.text

@@ -22,7 +22,7 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-async def test_a_code_works_once(identity: Identity) -> None:
+async def test_asvs_6_5_1_a_code_works_once(identity: Identity) -> None:
     session_id = await enrolled_session(identity)
     code = identity.mailbox.last_code("tcp@tcp.ca")
 
@@ -121,7 +121,7 @@ async def test_a_code_is_exactly_six_digits(identity: Identity) -> None:
     assert problem(await identity.verify(session_id, wrong(code)), 401, "invalid_mfa_code")["attempts_remaining"] == 4
 
 
-async def test_the_fifth_wrong_code_locks_the_session_and_the_user_is_told(identity: Identity) -> None:
+async def test_asvs_6_6_3_the_fifth_wrong_code_locks_the_session_and_the_user_is_told(identity: Identity) -> None:
     session_id = await enrolled_session(identity)
     code = identity.mailbox.last_code("tcp@tcp.ca")
     user_id = identity.users["Liviu1234"]
@@ -148,7 +148,7 @@ async def test_the_fifth_wrong_code_locks_the_session_and_the_user_is_told(ident
     assert locked[0].data["mfa_email"] == "tcp@tcp.ca"
 
 
-async def test_a_new_login_after_a_lock_starts_afresh(identity: Identity) -> None:
+async def test_asvs_6_6_3_a_new_login_after_a_lock_starts_afresh(identity: Identity) -> None:
     session_id = await enrolled_session(identity)
     code = identity.mailbox.last_code("tcp@tcp.ca")
     for _ in range(5):

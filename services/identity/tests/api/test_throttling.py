@@ -14,7 +14,7 @@ ATTACKER = "203.0.113.7"
 VICTIM = "198.51.100.20"
 
 
-async def test_after_five_failures_the_wait_doubles_then_time_releases_it(identity: Identity) -> None:
+async def test_asvs_6_3_1_after_five_failures_the_wait_doubles_then_time_releases_it(identity: Identity) -> None:
     await identity.register()
     for _ in range(5):
         problem(await password_attempt(identity, ATTACKER, "Wrong7pass"), 401, "invalid_credentials")
@@ -106,7 +106,7 @@ async def test_per_ip_limits_are_looser_and_catch_password_spraying(start_identi
         assert (await password_attempt(identity, VICTIM, username="Sprayed0000")).status_code == 201
 
 
-async def test_wrong_second_factors_back_off_across_login_sessions(identity: Identity) -> None:
+async def test_asvs_6_6_3_wrong_second_factors_back_off_across_login_sessions(identity: Identity) -> None:
     await identity.register()
     await identity.sign_in()
     await enrol_totp(identity)

@@ -39,7 +39,7 @@ async def test_a_refresh_returns_new_tokens_and_spends_the_old_refresh_token(ide
     assert (await identity.refresh(body["refresh_token"])).status_code == 200
 
 
-async def test_reusing_a_refresh_token_revokes_its_whole_login(identity: Identity) -> None:
+async def test_asvs_10_4_5_reusing_a_refresh_token_revokes_its_whole_login(identity: Identity) -> None:
     tokens = await signed_in(identity)
     rotated = (await identity.refresh(tokens["refresh_token"])).json()
 
@@ -75,7 +75,7 @@ async def test_refresh_tokens_are_stored_hashed_one_family_per_login(identity: I
     assert first["refresh_token"] not in stored and second["refresh_token"] not in stored
 
 
-async def test_refresh_tokens_end_with_the_login_lifetime(identity: Identity) -> None:
+async def test_asvs_10_4_8_refresh_tokens_end_with_the_login_lifetime(identity: Identity) -> None:
     tokens = await signed_in(identity)
     identity.clock.advance(hours=6)
     rotated = (await identity.refresh(tokens["refresh_token"])).json()

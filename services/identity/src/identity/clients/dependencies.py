@@ -19,7 +19,7 @@ class Manager:
     scopes: frozenset[str]  # what the manager may do on the business: the most an API client can be given
 
 
-def account_manager(bn: str, context: CurrentContext) -> Manager:
+async def account_manager(bn: str, context: CurrentContext) -> Manager:
     """The user managing the business's API clients: acting for ``bn`` with the BAM scope."""
     if context.subject_type != "user":
         raise NotAUser("API clients are managed by a business account manager, not by an API client.")

@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request, Response
 
 from identity.clients.dependencies import MANAGE_API_CLIENTS, AccountManager, registry_for
 from identity.clients.schemas import ApiClientCreate, ApiClientList, ApiClientSecret, OAuthClientCreate, OAuthClientRead
+from identity.tokens.revocation import client_revoked
 from identity.transaction import use_case
 from portal_runtime.access import Acting, access
 from portal_runtime.problems import problems
@@ -49,9 +50,9 @@ async def list_api_clients(bn: str, manager: AccountManager, runtime: Runtime, r
     API_CLIENTS + "/{client_id}/secret",
     summary="Rotate an API client's secret",
     description=(
-        "Returns the new secret, shown once. The old secret stops working immediately (unless identity runs with "
-        "a grace period, `IDENTITY_CLIENT_SECRET_GRACE_S`); access tokens already issued stay valid until they "
-        "expire (minutes)."
+        "Returns the new secret, shown once. The old secret stops working immediately, and so do the access "
+        "tokens it obtained (the gateway refuses them within a second, 401 `token_revoked`). With a grace period "
+        "(`IDENTITY_CLIENT_SECRET_GRACE_S`) the old secret works until it ends and its tokens until they expire."
     ),
     operation_id="rotate_api_client_secret",
     responses=problems(401, 403, 404),
@@ -60,8 +61,13 @@ async def list_api_clients(bn: str, manager: AccountManager, runtime: Runtime, r
 async def rotate_api_client_secret(
     bn: str, client_id: str, manager: AccountManager, runtime: Runtime, request: Request
 ) -> ApiClientSecret:
+    settings = request.app.state.runtime.settings
     async with use_case(runtime) as uow:
-        return await registry_for(request, uow.session).rotate_secret(bn, client_id)
+        rotated = await registry_for(request, uow.session).rotate_secret(bn, client_id)
+        if settings.client_secret_grace_s == 0 and rotated.secret_rotated_at is not None:
+            ttl = settings.client_access_token_ttl_s
+            client_revoked(uow, client_id, "client_secret_rotated", rotated.secret_rotated_at, ttl)
+        return rotated
 
 
 @router.delete(
@@ -69,9 +75,8 @@ async def rotate_api_client_secret(
     status_code=204,
     summary="Revoke an API client",
     description=(
-        "The client gets no more tokens; introspection reports its tokens inactive at once. Its access tokens "
-        "are short-lived JWTs (`IDENTITY_CLIENT_ACCESS_TOKEN_TTL_S`, 5 minutes) that the gateway verifies "
-        "offline, so one already issued works there until it expires."
+        "The client gets no more tokens; introspection reports its tokens inactive at once and the gateway "
+        "refuses them within a second (401 `token_revoked`), although they are JWTs it verifies offline."
     ),
     operation_id="revoke_api_client",
     responses=problems(401, 403, 404),
@@ -80,8 +85,11 @@ async def rotate_api_client_secret(
 async def revoke_api_client(
     bn: str, client_id: str, manager: AccountManager, runtime: Runtime, request: Request
 ) -> Response:
+    settings = request.app.state.runtime.settings
     async with use_case(runtime) as uow:
-        await registry_for(request, uow.session).revoke(bn, client_id)
+        if await registry_for(request, uow.session).revoke(bn, client_id):
+            now = request.app.state.clock()
+            client_revoked(uow, client_id, "client_revoked", now, settings.client_access_token_ttl_s)
     return Response(status_code=204)
 
 

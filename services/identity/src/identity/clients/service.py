@@ -113,11 +113,14 @@ class ClientRegistry:
         await self.session.flush()
         return ApiClientSecret(**api_client_read(client).model_dump(), client_secret=secret)
 
-    async def revoke(self, business: str, client_id: str) -> None:
+    async def revoke(self, business: str, client_id: str) -> bool:
+        """Whether the client was active (and is now revoked)."""
         client = await self._api_client(business, client_id)
-        if client.status == ACTIVE:
-            client.status, client.revoked_at = REVOKED, self.clock()
-            client.secret_hash = client.previous_secret_hash = client.previous_secret_until = None
+        if client.status != ACTIVE:
+            return False
+        client.status, client.revoked_at = REVOKED, self.clock()
+        client.secret_hash = client.previous_secret_hash = client.previous_secret_until = None
+        return True
 
     async def register_oauth_client(self, body: OAuthClientCreate, created_by: str) -> OAuthClientRead:
         secret = new_secret() if body.type == "confidential" else None

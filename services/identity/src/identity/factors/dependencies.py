@@ -6,7 +6,7 @@ from identity.factors.service import Factors
 from identity.throttle.dependencies import CurrentThrottle
 
 
-def get_factors(request: Request, throttle: CurrentThrottle) -> Factors:
+async def get_factors(request: Request, throttle: CurrentThrottle) -> Factors:
     state = request.app.state
     return Factors(settings=state.runtime.settings, clock=state.clock, mailer=state.mailer, throttle=throttle)
 

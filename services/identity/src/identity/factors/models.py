@@ -10,13 +10,14 @@ from portal_runtime.messaging import ID_TYPE
 
 
 class TotpFactor(Base):
-    """An authenticator app: its shared secret, whether a first code confirmed it, and the last time step used
-    (a code is accepted once: never a step at or before this one again)."""
+    """An authenticator app: its shared secret (sealed with AES-256-GCM, see identity.factors.sealing), whether a
+    first code confirmed it, and the last time step used (a code is accepted once: never a step at or before this
+    one again)."""
 
     __tablename__ = "totp_factors"
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_used_step: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -34,6 +34,7 @@ from identity.factors.schemas import (
     StepUpMethod,
     TotpEnrolment,
 )
+from identity.factors.sealing import KeyRing, totp_key_ring
 from identity.mail.addresses import email_errors, mask_email
 from identity.mail.messages import mfa_email_changed_message, one_time_code_message
 from identity.mail.recipients import language_of
@@ -67,16 +68,24 @@ async def mfa_email_of(session: AsyncSession, user_id: str) -> str | None:
     return address
 
 
-async def accept_totp(session: AsyncSession, user_id: str, code: str, now: datetime) -> bool:
+async def accept_totp(session: AsyncSession, ring: KeyRing, user_id: str, code: str, now: datetime) -> bool:
     """Whether ``code`` is a current, not yet used code of the user's confirmed authenticator app."""
     factor = await session.get(TotpFactor, user_id, with_for_update=True)
     if factor is None or factor.confirmed_at is None:
         return False
-    step = codes.matching_step(factor.secret, code.strip(), now, factor.last_used_step)
+    step = codes.matching_step(_totp_secret(ring, factor), code.strip(), now, factor.last_used_step)
     if step is None:
         return False
     factor.last_used_step = step
     return True
+
+
+def _totp_secret(ring: KeyRing, factor: TotpFactor) -> str:
+    """The factor's secret, opened; a row from before encryption (or an older key) is re-sealed on the way."""
+    secret = ring.open(factor.secret, factor.user_id)
+    if ring.needs_resealing(factor.secret):
+        factor.secret = ring.seal(secret, factor.user_id)
+    return secret
 
 
 async def use_recovery_code(session: AsyncSession, user_id: str, code: str, now: datetime) -> bool:
@@ -139,6 +148,10 @@ class Factors:
     mailer: Mailer
     throttle: Throttle
 
+    @property
+    def totp_keys(self) -> KeyRing:
+        return totp_key_ring(self.settings)
+
     async def methods(self, session: AsyncSession, user_id: str) -> MfaMethodList:
         return MfaMethodList(items=await _method_items(session, user_id))
 
@@ -150,10 +163,11 @@ class Factors:
         if factor is not None and factor.confirmed_at is not None:
             raise TotpAlreadyEnrolled()
         secret = codes.new_totp_secret()
+        sealed = self.totp_keys.seal(secret, user_id)
         if factor is None:
-            uow.session.add(TotpFactor(user_id=user_id, secret=secret, created_at=now))
+            uow.session.add(TotpFactor(user_id=user_id, secret=sealed, created_at=now))
         else:
-            factor.secret, factor.created_at, factor.last_used_step = secret, now, None
+            factor.secret, factor.created_at, factor.last_used_step = sealed, now, None
         return TotpEnrolment(secret=secret, otpauth_uri=codes.provisioning_uri(secret, user.username))
 
     async def confirm_totp(self, uow: UnitOfWork, user_id: str, code: str, client: Client) -> MfaMethodList:
@@ -163,7 +177,7 @@ class Factors:
             raise TotpNotPending()
         user = await user_of(uow.session, user_id)
         await self.throttle.check(uow, "mfa", user.username_key, user_id, client, now)
-        step = codes.matching_step(factor.secret, code.strip(), now, factor.last_used_step)
+        step = codes.matching_step(_totp_secret(self.totp_keys, factor), code.strip(), now, factor.last_used_step)
         if step is None:
             await self.throttle.failed(uow, "mfa", user.username_key, client, now)
             raise after_commit(WrongMfaCode())
@@ -274,7 +288,7 @@ class Factors:
             return
         await self.throttle.check(uow, "mfa", user.username_key, user.id, client, now)
         accepted = (
-            await accept_totp(uow.session, user.id, code, now)
+            await accept_totp(uow.session, self.totp_keys, user.id, code, now)
             if method == "totp"
             else await use_recovery_code(uow.session, user.id, code, now)
         )

@@ -6,7 +6,7 @@ from identity.federation.service import FederatedLoginFlow
 from identity.sessions.dependencies import CurrentLoginFlow
 
 
-def get_federated_login_flow(request: Request, logins: CurrentLoginFlow) -> FederatedLoginFlow:
+async def get_federated_login_flow(request: Request, logins: CurrentLoginFlow) -> FederatedLoginFlow:
     state = request.app.state
     return FederatedLoginFlow(
         settings=state.runtime.settings, clock=state.clock, partners=state.sign_in_partners, logins=logins

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -87,7 +88,11 @@ class KeyStore:
             keys = KeySet.import_key_set(await self.jwks(session))  # type: ignore[arg-type]
             claims: dict[str, Any] = jwt.decode(token, keys, algorithms=[ALGORITHM]).claims
             jwt.JWTClaimsRegistry(
-                iss={"essential": True, "value": self.issuer}, exp={"essential": True}, sub={"essential": True}
+                # A little leeway: an API client's token may be dated up to a second ahead (see issue_access_token).
+                leeway=2,
+                iss={"essential": True, "value": self.issuer},
+                exp={"essential": True},
+                sub={"essential": True},
             ).validate(claims)
         except (JoseError, ValueError, TypeError, KeyError):
             return None
@@ -118,8 +123,13 @@ class KeyStore:
         audience: str = "portal-api",
         extra: dict[str, Any] | None = None,
         ttl_s: int | None = None,
+        not_issued_before: float | None = None,
     ) -> str:
+        """``not_issued_before``: date the token (``iat``, whole seconds) no earlier than this instant, so that a
+        revocation of that instant (an API client's secret rotated just now) does not cover it."""
         now = int(self._clock())
+        if not_issued_before is not None:
+            now = max(now, math.ceil(not_issued_before))
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": subject,

@@ -7,7 +7,7 @@ from identity.lifecycle.service import Lifecycle
 from identity.throttle.dependencies import CurrentThrottle
 
 
-def get_lifecycle(request: Request, factors: CurrentFactors, throttle: CurrentThrottle) -> Lifecycle:
+async def get_lifecycle(request: Request, factors: CurrentFactors, throttle: CurrentThrottle) -> Lifecycle:
     state = request.app.state
     return Lifecycle(
         settings=state.runtime.settings,

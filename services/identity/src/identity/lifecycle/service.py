@@ -22,6 +22,7 @@ from identity.mail.service import Mailer
 from identity.throttle.models import KnownDevice
 from identity.throttle.service import Client, Throttle
 from identity.tokens.models import RefreshToken
+from identity.tokens.revocation import user_revoked
 from identity.tokens.service import refresh_token_digest
 from identity.users import rules
 from identity.users.hashing import SecretHasher
@@ -79,8 +80,10 @@ class Lifecycle:
         await self.factors.step_up(uow, user, change.mfa.method, change.mfa.code, client)
         user.password_hash = await self.hasher.hash(rules.normalise_password(change.new_password))
         user.password_policy = self.settings.password_policy
-        await revoke_refresh_tokens(
-            uow, user.id, now, await self._family_of(uow, user.id, change.current_refresh_token)
+        kept = await self._login_of(uow, user.id, change.current_refresh_token)
+        await revoke_refresh_tokens(uow, user.id, now, kept[0] if kept else None)
+        user_revoked(
+            uow, user.id, "password_changed", now, self._token_ttl_s, except_session_id=kept[1] if kept else None
         )
         await self._tell(uow, user.id, "Your password", "Votre mot de passe")
 
@@ -107,6 +110,12 @@ class Lifecycle:
         user.revoked_at = now
         await revoke_refresh_tokens(uow, user.id, now)
         uow.publish(CredentialRevokedEvent(user_id=user.id, revoked_at=now))
+        user_revoked(uow, user.id, "credential_revoked", now, self._token_ttl_s)
+
+    @property
+    def _token_ttl_s(self) -> int:
+        """The longest an access token of a user lives (their own, or an application's acting for them)."""
+        return self.settings.access_token_ttl_s
 
     async def reactivate(self, uow: UnitOfWork, request: Reactivation, client: Client) -> datetime:
         """Username, password and all three recovery answers bring a deactivated account back."""
@@ -163,16 +172,18 @@ class Lifecycle:
             await self.throttle.failed(uow, "password", user.username_key, client, now)
             raise after_commit(WrongPassword())
 
-    async def _family_of(self, uow: UnitOfWork, user_id: str, refresh_token: str | None) -> str | None:
+    async def _login_of(self, uow: UnitOfWork, user_id: str, refresh_token: str | None) -> tuple[str, str] | None:
+        """The refresh family and login (``sid``) of the user's current refresh token."""
         if not refresh_token:
             return None
-        return (
+        row = (
             await uow.session.execute(
-                select(RefreshToken.family_id).where(
+                select(RefreshToken.family_id, RefreshToken.session_id).where(
                     RefreshToken.token_hash == refresh_token_digest(refresh_token), RefreshToken.user_id == user_id
                 )
             )
-        ).scalar()
+        ).first()
+        return (row.family_id, row.session_id) if row is not None else None
 
 
 def last_seen(user: User) -> datetime:
@@ -220,7 +231,9 @@ async def sweep_inactive_accounts(
                     continue  # changed since the candidates were read (another replica, a sign-in)
                 if last_seen(user) <= deactivate_before:
                     user.deactivated_at = now
+                    await revoke_refresh_tokens(uow, user.id, now)
                     uow.publish(AccountDeactivated(user_id=user.id, deactivated_at=now))
+                    user_revoked(uow, user.id, "account_deactivated", now, settings.access_token_ttl_s)
                     report.deactivated.append(user.id)
                 elif last_seen(user) <= warn_before and user.inactivity_warned_at is None:
                     await _warn(

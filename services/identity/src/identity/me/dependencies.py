@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from identity.me.service import Welcome
 
 
-def get_welcome(request: Request) -> Welcome:
+async def get_welcome(request: Request) -> Welcome:
     return Welcome(delegation=request.app.state.delegation)
 
 

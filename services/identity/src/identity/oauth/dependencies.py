@@ -3,7 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.clients.dependencies import registry_for
 from identity.oauth.service import OAuthServer
-from identity.tokens.dependencies import get_token_issuer
+from identity.tokens.dependencies import token_issuer
 
 
 def oauth_server(request: Request, session: AsyncSession) -> OAuthServer:
@@ -11,7 +11,7 @@ def oauth_server(request: Request, session: AsyncSession) -> OAuthServer:
     return OAuthServer(
         session=session,
         clients=registry_for(request, session),
-        issuer=get_token_issuer(request),
+        issuer=token_issuer(request),
         client_access_token_ttl_s=settings.client_access_token_ttl_s,
         authorization_code_ttl_s=settings.authorization_code_ttl_s,
     )

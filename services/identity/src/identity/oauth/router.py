@@ -26,9 +26,9 @@ AUTHORIZE_FLOW = (
     "registered exactly, `scope`, `state`, `code_challenge` with `code_challenge_method=S256` — PKCE is "
     "required — and `nonce` for OIDC). That page, signed in, calls `GET /v1/oauth/authorize` with the user's "
     "access token (Bearer) to show what is asked, then `POST` with the same parameters and "
-    '`{"consent": true|false, "session_id": "<the sign-in\'s session_id>"}` (403 `consent_needs_sign_in` when '
-    "it is not a live portal sign-in of this user, so an application holding a user's token cannot consent for "
-    "them). The answer is where to send the browser: the redirect URI with `code` and `state`, or "
+    '`{"consent": true|false}`. Only the portal\'s own token may consent (403 `consent_needs_sign_in` for a token '
+    "issued to an application, so an application holding a user's token cannot consent for them). The answer "
+    "is where to send the browser: the redirect URI with `code` and `state`, or "
     "`error=access_denied`. An unknown client or an unregistered redirect URI is refused with a problem, never "
     "redirected."
 )
@@ -93,7 +93,7 @@ async def authorize(
     async with use_case(runtime) as uow:
         server = oauth_server(request, uow.session)
         authorization = await server.authorization_request(params.values)
-        redirect = await server.consent(authorization, user_id, context.scopes, context.mfa, body)
+        redirect = await server.consent(authorization, user_id, context.scopes, context.mfa, context.client_id, body)
     return AuthorizationResult(redirect_to=redirect)
 
 
@@ -149,8 +149,8 @@ async def introspect_token(request: Request, response: Response, runtime: Runtim
     description=(
         "Client-authenticated (public clients: `client_id`). Always 200 for a token of any kind, known or not. "
         "A refresh token revokes its whole family; an access token is denylisted by `jti` until it expires "
-        "(introspection then says inactive; the gateway verifies access tokens offline, so it honours the "
-        "revocation only through their short lifetime)."
+        "(introspection then says inactive). Either way the gateway refuses the revoked access tokens within a "
+        "second (401 `token_revoked`)."
     ),
     operation_id="revoke_token",
     responses=problems(400, 401),
@@ -161,7 +161,7 @@ async def revoke_token(request: Request, runtime: Runtime) -> Response:
     async with use_case(runtime) as uow:
         server = oauth_server(request, uow.session)
         client = await _client(request, form, server)
-        await server.revoke(client, _token(form))
+        await server.revoke(uow, client, _token(form))
     return Response(status_code=200, headers=NO_STORE)
 
 

@@ -15,14 +15,6 @@ class ConsentRequest(BaseModel):
 
 class Consent(BaseModel):
     consent: bool = Field(description="`true` approves the request, `false` refuses it.")
-    session_id: str = Field(
-        min_length=1,
-        max_length=64,
-        description=(
-            "The `session_id` of the user's sign-in (the `sid` claim of its access token): consent is given "
-            "from the portal sign-in, never with a token an application obtained from the user."
-        ),
-    )
 
 
 class AuthorizationResult(BaseModel):

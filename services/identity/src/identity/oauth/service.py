@@ -33,6 +33,7 @@ from identity.oauth.models import AuthorizationCode, RevokedAccessToken
 from identity.oauth.schemas import Consent, ConsentRequest, Introspection
 from identity.tokens.errors import InvalidGrant, InvalidTokenRequest
 from identity.tokens.models import RefreshToken
+from identity.tokens.revocation import access_token_revoked, login_revoked, revocation_reason
 from identity.tokens.schemas import TokenRead
 from identity.tokens.service import TokenIssuer, refresh_token_digest
 from portal_contracts.scopes import ALL_SCOPES
@@ -106,6 +107,9 @@ class OAuthServer:
             scopes=scopes,
             ttl_s=ttl,
             extra={"client_id": client.client_id, "business": client.business, "mfa": False},
+            # Tokens issued before a rotation are revoked (the gateway compares iat in whole seconds): one issued
+            # with the new secret in the same second is dated from the next one.
+            not_issued_before=client.secret_rotated_at.timestamp() if client.secret_rotated_at else None,
         )
         return TokenRead(access_token=access_token, expires_in=ttl, scope=" ".join(scopes))
 
@@ -135,15 +139,22 @@ class OAuthServer:
         user_id: str,
         user_scopes: list[str],
         mfa: bool,
+        token_client_id: str | None,
         consent: Consent,
     ) -> str:
-        """The redirect the user's answer leads to: a code, or ``access_denied``."""
+        """The redirect the user's answer leads to: a code, or ``access_denied``.
+
+        Consent is given with the portal's own (first-party) token only: the gateway forwards the ``client_id`` of
+        the token, and every token an application obtains (authorization code, its refreshes and exchanges) names
+        it, so an application holding a user's token cannot consent for them. A token whose sign-in was revoked
+        never gets here (the gateway's revocation denylist refuses it).
+        """
         if not mfa:
             raise ConsentNeedsMfa("Complete the sign-in with a one-time code first.")
-        if not await self._first_party_login(user_id, consent.session_id):
-            # The gateway's context does not say which application a user's token was issued to, so the consent
-            # names the sign-in it comes from: an application holding a token the user gave it cannot.
-            raise ConsentNeedsLogin("session_id is not a current sign-in of this user to the portal.")
+        if token_client_id is not None:
+            raise ConsentNeedsLogin(
+                f"Consent is given from the portal sign-in, not with a token issued to application {token_client_id}."
+            )
         if not consent.consent:
             return request.redirect(error="access_denied")
         # Never more than the user's own token carries.
@@ -164,21 +175,6 @@ class OAuthServer:
             )
         )
         return request.redirect(code=code)
-
-    async def _first_party_login(self, user_id: str, session_id: str) -> bool:
-        """A live sign-in of the user to the portal itself: its refresh family is not revoked nor expired."""
-        live = await self.session.execute(
-            select(RefreshToken.id)
-            .where(
-                RefreshToken.session_id == session_id,
-                RefreshToken.user_id == user_id,
-                RefreshToken.client_id.is_(None),
-                RefreshToken.revoked_at.is_(None),
-                RefreshToken.expires_at > self._now(),
-            )
-            .limit(1)
-        )
-        return live.first() is not None
 
     async def authorization_code(self, uow: UnitOfWork, client: Client, form: dict[str, str]) -> TokenRead:
         if client.kind == API_CLIENT:
@@ -203,7 +199,7 @@ class OAuthServer:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            await self._revoke_tokens_of_code(code, now)
+            await self._revoke_tokens_of_code(uow, code, now)
             raise after_commit(InvalidGrant("The authorization code was already used; its tokens are revoked."))
         # From here the code is spent whatever the outcome (a failed attempt must not leave it usable).
         verifier = form.get("code_verifier") or ""
@@ -240,8 +236,8 @@ class OAuthServer:
             claims["nonce"] = code.nonce
         return self.issuer.keys.sign(claims)
 
-    async def _revoke_tokens_of_code(self, code: AuthorizationCode, now: datetime) -> None:
-        """RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it."""
+    async def _revoke_tokens_of_code(self, uow: UnitOfWork, code: AuthorizationCode, now: datetime) -> None:
+        """RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it (access tokens included)."""
         if code.session_id is None:
             return
         await self.session.execute(
@@ -249,6 +245,9 @@ class OAuthServer:
             .where(RefreshToken.session_id == code.session_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
+        )
+        login_revoked(
+            uow, code.session_id, code.user_id, "authorization_code_reused", now, self.issuer.keys.access_token_ttl_s
         )
 
     # -- token exchange (RFC 8693) -----------------------------------------------------------------------------
@@ -305,9 +304,7 @@ class OAuthServer:
         claims = await self.issuer.keys.decode(self.session, token)
         if claims is None:
             return None
-        if await self.session.get(RevokedAccessToken, str(claims.get("jti", ""))) is not None:
-            return None
-        if isinstance(claims.get("sid"), str) and await self._login_revoked(claims["sid"]):
+        if await revocation_reason(self.session, claims) is not None:
             return None
         client_id = claims.get("client_id")
         if isinstance(client_id, str) and await self.clients.active(client_id) is None:
@@ -347,19 +344,23 @@ class OAuthServer:
             program_accounts=claims.get("program_accounts"),
         )
 
-    async def revoke(self, client: Client, token: str) -> None:
-        """RFC 7009: refresh tokens revoke their whole family, access tokens go on the denylist by ``jti``. Tokens
-        of another client, unknown and invalid tokens are ignored (the caller learns nothing)."""
+    async def revoke(self, uow: UnitOfWork, client: Client, token: str) -> None:
+        """RFC 7009: refresh tokens revoke their whole family (and its access tokens), access tokens go on the
+        denylist by ``jti``; either way the gateway is told. Tokens of another client, unknown and invalid tokens
+        are ignored (the caller learns nothing)."""
         now = self._now()
         refresh = await self._refresh_token(token)
         if refresh is not None:
             if refresh.client_id in (None, client.client_id):
-                await self.session.execute(
+                revoked = await self.session.execute(
                     update(RefreshToken)
                     .where(RefreshToken.family_id == refresh.family_id, RefreshToken.revoked_at.is_(None))
                     .values(revoked_at=now)
                     .execution_options(synchronize_session=False)
                 )
+                if revoked.rowcount:  # type: ignore[attr-defined]
+                    ttl = self.issuer.keys.access_token_ttl_s
+                    login_revoked(uow, refresh.session_id, refresh.user_id, "login_revoked", now, ttl)
             return
         claims = await self.issuer.keys.decode(self.session, token)
         if claims is None or claims.get("client_id") not in (None, client.client_id) or not claims.get("jti"):
@@ -369,16 +370,7 @@ class OAuthServer:
         if await self.session.get(RevokedAccessToken, claims["jti"]) is None:
             expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
             self.session.add(RevokedAccessToken(jti=claims["jti"], expires_at=expires_at, revoked_at=now))
-
-    async def _login_revoked(self, session_id: str) -> bool:
-        """Whether the refresh family of the login (or OAuth grant) the access token came from was revoked: a
-        replayed refresh token, a reused authorization code, an RFC 7009 revocation of the refresh token."""
-        revoked = await self.session.execute(
-            select(RefreshToken.id)
-            .where(RefreshToken.session_id == session_id, RefreshToken.revoked_at.is_not(None))
-            .limit(1)
-        )
-        return revoked.first() is not None
+            access_token_revoked(uow, claims["jti"], expires_at, now)
 
     async def _refresh_token(self, token: str) -> RefreshToken | None:
         return (

@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from identity.profile.service import PersonalProfiles
 
 
-def get_profiles(request: Request) -> PersonalProfiles:
+async def get_profiles(request: Request) -> PersonalProfiles:
     return PersonalProfiles(clock=request.app.state.clock)
 
 

@@ -7,7 +7,7 @@ from identity.throttle.dependencies import CurrentThrottle
 from identity.tokens.dependencies import CurrentTokenIssuer
 
 
-def get_login_flow(request: Request, tokens: CurrentTokenIssuer, throttle: CurrentThrottle) -> LoginFlow:
+async def get_login_flow(request: Request, tokens: CurrentTokenIssuer, throttle: CurrentThrottle) -> LoginFlow:
     state = request.app.state
     return LoginFlow(
         settings=state.runtime.settings,

@@ -19,6 +19,7 @@ from identity.errors import InvalidRequest, after_commit
 from identity.factors.errors import MfaMethodNotEnrolled
 from identity.factors.passkeys import PasskeyCeremonies
 from identity.factors.schemas import MethodType
+from identity.factors.sealing import totp_key_ring
 from identity.factors.service import accept_totp, available_methods, use_recovery_code
 from identity.lifecycle.errors import AccountDeactivated, CredentialRevoked
 from identity.mail.addresses import email_errors, mask_email
@@ -219,9 +220,10 @@ class LoginFlow:
                 accepted = await PasskeyCeremonies(self.settings).accept_assertion(
                     uow.session, user.id, login.id, credential or {}, now
                 )
+            elif method == "totp":
+                accepted = await accept_totp(uow.session, totp_key_ring(self.settings), user.id, code, now)
             else:
-                verify_factor = accept_totp if method == "totp" else use_recovery_code
-                accepted = await verify_factor(uow.session, user.id, code, now)
+                accepted = await use_recovery_code(uow.session, user.id, code, now)
         if not accepted:
             await self.throttle.failed(uow, "mfa", user.username_key, client, now)
             login.failed_attempts += 1

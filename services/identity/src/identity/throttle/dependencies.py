@@ -14,7 +14,7 @@ def client_of(request: Request) -> Client:
     return Client(ip=ip[:64], user_agent=request.headers.get("user-agent", "")[:512])
 
 
-def get_throttle(request: Request) -> Throttle:
+async def get_throttle(request: Request) -> Throttle:
     settings = request.app.state.runtime.settings
     return Throttle(
         ThrottlePolicy(

@@ -7,8 +7,10 @@ from identity.clients.service import client_credentials
 from identity.oauth.dependencies import oauth_server
 from identity.tokens.dependencies import CurrentTokenIssuer
 from identity.tokens.errors import InvalidTokenRequest, UnsupportedGrantType
+from identity.tokens.revocation import revocation_reason
 from identity.tokens.schemas import TokenRead
 from identity.transaction import use_case
+from portal_contracts.internal import TokenRevocationQuery, TokenRevocationStatus
 from portal_runtime.access import Acting, access
 from portal_runtime.problems import problems
 from portal_runtime.service import Runtime
@@ -115,3 +117,21 @@ async def create_token(request: Request, response: Response, runtime: Runtime, i
             tokens = await server.authorization_code(uow, client, form)
     response.headers.update(NO_STORE)
     return tokens
+
+
+@router.post(
+    "/internal/tokens/revocation-status",
+    summary="Whether an access token was revoked (the gateway asks while its revocation feed is not current)",
+    description=(
+        "The claims of a token the gateway verified; `revoked` is true when identity recorded a revocation that "
+        "covers it (its `jti`, its login `sid`, its API client, its user), the same rule as the "
+        "`identity.*.revoked` events the gateway's denylist is built from."
+    ),
+    operation_id="token_revocation_status",
+    responses=problems(422),
+    openapi_extra=access(Acting.INTERNAL),
+)
+async def token_revocation_status(query: TokenRevocationQuery, runtime: Runtime) -> TokenRevocationStatus:
+    async with runtime.sessions() as session:
+        reason = await revocation_reason(session, query.model_dump(exclude_none=True))
+    return TokenRevocationStatus(revoked=reason is not None, reason=reason)

@@ -15,6 +15,7 @@ from identity.errors import after_commit
 from identity.keys.service import KeyStore
 from identity.tokens.errors import InvalidGrant
 from identity.tokens.models import RefreshToken
+from identity.tokens.revocation import login_revoked
 from identity.tokens.schemas import TokenRead
 from portal_contracts.scopes import ALL_SCOPES
 from portal_runtime.messaging import UnitOfWork
@@ -67,6 +68,9 @@ class TokenIssuer:
                 .values(revoked_at=now)
                 .execution_options(synchronize_session=False)
             )
+            # Its access tokens too: the gateway refuses them (the event reaches its denylist).
+            ttl = self.keys.access_token_ttl_s
+            login_revoked(uow, token.session_id, token.user_id, "refresh_token_reused", now, ttl)
             raise after_commit(
                 InvalidGrant("The refresh token was already used: every token of this login is revoked.")
             )

@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from identity.users.service import Registration
 
 
-def get_registration(request: Request) -> Registration:
+async def get_registration(request: Request) -> Registration:
     state = request.app.state
     return Registration(hasher=state.hasher, policy=state.runtime.settings.password_policy, clock=state.clock)
 
