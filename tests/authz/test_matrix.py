@@ -34,6 +34,7 @@ from portal_gateway.config import JWKS_PATH
 from portal_gateway.config import Settings as GatewaySettings
 from portal_gateway.decisions import DECISIONS_PATH
 from portal_gateway.main import create_app as create_gateway_app
+from portal_gateway.revocation import STATUS_PATH
 from portal_runtime.bus import InMemoryBus
 from portal_runtime.context import ContextSigner, InternalContext
 from portal_runtime.messaging import EventRecord, topic_for
@@ -135,7 +136,8 @@ def echo_app() -> FastAPI:
 
 
 class Upstreams(httpx.AsyncBaseTransport):
-    """Decisions to delegation, the JWKS to identity; every other request (the routes) to the echo app."""
+    """Decisions to delegation, the JWKS and revocation checks to identity; every other request (the routes) to
+    the echo app."""
 
     def __init__(self, identity: FastAPI, delegation: FastAPI) -> None:
         self._identity = httpx.ASGITransport(identity)
@@ -145,7 +147,7 @@ class Upstreams(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == DECISIONS_PATH:
             return await self._delegation.handle_async_request(request)
-        if request.url.path == JWKS_PATH:
+        if request.url.path in (JWKS_PATH, STATUS_PATH):
             return await self._identity.handle_async_request(request)
         return await self._echo.handle_async_request(request)
 
@@ -241,11 +243,9 @@ class Seeder:
         )
 
     async def end(self, relationship_id: str) -> None:
-        await self._ok(
-            "DELETE",
-            f"/v1/businesses/{CLIENT_BN}/relationships/{relationship_id}",
-            self._as("client-bam", CLIENT_BN, Role.BAM),
-        )
+        url = f"/v1/businesses/{CLIENT_BN}/relationships/{relationship_id}"
+        read = await self._ok("GET", url, self._as("client-bam", CLIENT_BN, Role.BAM))
+        await self._ok("DELETE", url, {**self._as("client-bam", CLIENT_BN, Role.BAM), "If-Match": read["etag"]})
 
     async def decide(self, user: str) -> dict[str, Any]:
         return await self._ok("POST", DECISIONS_PATH, {}, {"user_id": user, "business": CLIENT_BN})
@@ -300,6 +300,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory, context_key: OKPKey) -
             services=SERVICE_URLS,
             context_private_key=json.dumps(context_key.as_dict(private=True)),
             kafka_bootstrap_servers="127.0.0.1:1",
+            database_url=f"sqlite+aiosqlite:///{tmp}/gateway.db",
             decision_cache_ttl_s=0,  # every request is decided by delegation
         ),
         transport=Upstreams(identity, delegation),

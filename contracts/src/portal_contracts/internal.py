@@ -1,6 +1,7 @@
 """Models of the small internal HTTP APIs services call synchronously (never routed by the gateway).
 
 - gateway -> delegation ``POST /internal/decisions``
+- gateway -> identity ``POST /internal/tokens/revocation-status`` (while its revocation feed is not current)
 - identity -> delegation ``GET /internal/users/{user_id}/memberships``
 - business-registry -> ledger ``POST /internal/proof-checks`` and ``GET /internal/proof-examples/{bn15}``
 """
@@ -37,6 +38,21 @@ class Decision(BaseModel):
     )
     via_provider: BusinessNumber | None = None
     visibility: list[str] = Field(default_factory=list)
+
+
+class TokenRevocationQuery(BaseModel):
+    """The claims of a verified access token that revocation depends on."""
+
+    jti: str | None = Field(default=None, max_length=128)
+    sub: str = Field(max_length=128)
+    iat: float | None = Field(default=None, description="Issued at (seconds since the epoch); unknown: oldest.")
+    client_id: str | None = Field(default=None, max_length=128)
+    sid: str | None = Field(default=None, max_length=128, description="The login or OAuth grant it came from.")
+
+
+class TokenRevocationStatus(BaseModel):
+    revoked: bool
+    reason: str | None = Field(default=None, description="Why, as in identity's token revocation events.")
 
 
 class Membership(BaseModel):

@@ -14,6 +14,7 @@ from portal_contracts.events import (
     MfaSessionLocked,
     ProfileUpdated,
 )
+from portal_contracts.events.identity import MfaCodeIssued
 from portal_runtime.messaging import EventRecord, topic_for
 
 BN = "100001254"  # ImporterCompany1755 in the onboarding guide
@@ -99,6 +100,10 @@ def mfa_session_locked(user_id: str, *, mfa_email: str | None = None, attempts: 
         locked_at=datetime(2026, 11, 24, 14, 5, tzinfo=UTC),
         mfa_email=mfa_email,
     )
+
+
+def mfa_code_issued(user_id: str, at: datetime | None = None) -> MfaCodeIssued:
+    return MfaCodeIssued(user_id=user_id, method="email", at=at or datetime(2026, 11, 24, 14, 5, tzinfo=UTC))
 
 
 def source_of(payload: EventPayload) -> str:

@@ -108,11 +108,11 @@ class ProgramAccountNotAllowed(BusinessRegistryError):
 
 
 class IfMatchRequired(BusinessRegistryError):
-    status, code, title = 428, "if_match_required", "If-Match is required"
+    status, code, title = 428, "precondition_required", "If-Match is required"
 
 
 class VersionMismatch(BusinessRegistryError):
-    status, code, title = 412, "version_mismatch", "The resource changed since you read it"
+    status, code, title = 412, "precondition_failed", "The resource changed since you read it"
 
 
 async def render(_: Request, exc: Exception) -> JSONResponse:

@@ -84,7 +84,7 @@ def _unavailable(what: str) -> LedgerUnavailable:
     )
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 

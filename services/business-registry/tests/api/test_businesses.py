@@ -101,7 +101,7 @@ async def test_patch_changes_the_operating_name_and_mailing_preferences_with_if_
 
     missing = await harp.client.patch(url, json=changes, headers=headers)
     assert missing.status_code == 428
-    assert missing.json()["code"] == "if_match_required"
+    assert missing.json()["code"] == "precondition_required"
 
     changed = await harp.client.patch(url, json=changes, headers=headers | {"If-Match": '"1"'})
     assert changed.status_code == 200, changed.text
@@ -112,7 +112,7 @@ async def test_patch_changes_the_operating_name_and_mailing_preferences_with_if_
 
     stale = await harp.client.patch(url, json={"operating_name": "Lost update"}, headers=headers | {"If-Match": '"1"'})
     assert stale.status_code == 412
-    assert stale.json()["code"] == "version_mismatch"
+    assert stale.json()["code"] == "precondition_failed"
 
     read = await harp.client.get(url, headers=headers)
     assert read.json()["operating_name"] == "Harp Imports"

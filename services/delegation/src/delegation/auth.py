@@ -20,7 +20,7 @@ from portal_runtime.context import CurrentContext
 
 
 def _requires(scope: Scope) -> Any:
-    def check(request: Request, context: CurrentContext) -> None:
+    async def check(request: Request, context: CurrentContext) -> None:
         bn = request.path_params.get("bn")
         if context.business != bn:
             raise ContextMismatch(str(bn))
@@ -29,7 +29,7 @@ def _requires(scope: Scope) -> Any:
     return Depends(check)
 
 
-def _user(context: CurrentContext) -> None:
+async def _user(context: CurrentContext) -> None:
     if context.subject_type != "user":
         raise UserRequired()
 

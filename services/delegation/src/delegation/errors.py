@@ -50,3 +50,16 @@ class BusinessAccountManagerRequired(DelegationError):
 
     def __init__(self, bn: str) -> None:
         super().__init__(f"Only a business account manager (BAM) of {bn} can do this.")
+
+
+class PreconditionRequired(DelegationError):
+    """An update of a versioned resource without If-Match (RFC 6585 §3)."""
+
+    status, code, title = 428, "precondition_required", "If-Match is required"
+
+    def __init__(self, resource: str, url: str) -> None:
+        super().__init__(
+            f"Updates of a {resource} must send the If-Match header with the ETag of the {resource} as you read it, "
+            "so that a concurrent change is not overwritten.",
+            remediation=f"GET {url} for its ETag, then repeat this request with the header If-Match: <ETag>.",
+        )

@@ -5,6 +5,7 @@ from delegation.audit.router import router as audit_router
 from delegation.businesses.events import subscriptions
 from delegation.config import Settings
 from delegation.db import Base, messaging
+from delegation.decisions import live as decision_index
 from delegation.decisions.router import router as decisions_router
 from delegation.employees.router import router as employees_router
 from delegation.groups import worker as group_worker
@@ -44,15 +45,17 @@ def spec() -> ServiceSpec:
         metadata=Base.metadata,
         tables=messaging,
         routers=[
+            # first: the gateway asks for a decision on every business request, and routes are matched in order
+            decisions_router,
             access_requests_router,
             relationships_router,
             employees_router,
             groups_router,
-            decisions_router,
             audit_router,
         ],
         subscriptions=subscriptions,
-        on_startup=[expiry.start, group_worker.start],
+        on_startup=[decision_index.start, expiry.start, group_worker.start],
+        on_shutdown=[decision_index.stop],
         openapi_tags=TAGS,
     )
 

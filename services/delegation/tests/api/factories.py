@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from delegation.businesses.events import SUBSCRIPTION
+from delegation.decisions.live import live_index
 from delegation.roles import Role, scopes_for
 from portal_contracts.events import BusinessRegistered
 from portal_runtime.bus import InMemoryBus
@@ -71,6 +72,12 @@ class Portal:
         event = event or registered()
         await self.deliver(registration_record(event))
         return event
+
+    async def reindex(self) -> None:
+        """Reload the decision index from the tables (after a test wrote rows directly, without events)."""
+        live = live_index(self.runtime)
+        if live is not None:
+            await live.rebuild()
 
     async def published(self, event_type: str | None = None) -> list[EventRecord]:
         await self.runtime.relay.publish_pending()
@@ -145,6 +152,16 @@ SP_BN = OTHER_BN
 SP2_BN = "200000008"
 VISIBLE_NONE = {"client_submitted": False, "other_businesses_submitted": False}
 VISIBLE_ALL = {"client_submitted": True, "other_businesses_submitted": True}
+
+
+def numbered_bn(n: int) -> str:
+    """A BN9 for the n-th extra business: eight digits and a Luhn check digit."""
+    body = f"{50_000_000 + n:08d}"
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
 
 
 def in_days(days: int) -> str:
@@ -257,9 +274,15 @@ class Relationships:
             f"/v1/businesses/{BN}/relationships/{relationship['id']}", json=changes, headers=headers
         )
 
-    async def end(self, relationship_id: str, *, user: str = "bam-1") -> Response:
+    async def end(self, relationship_id: str, *, user: str = "bam-1", etag: str | None = None) -> Response:
+        """End it as the client BAM read it (its current ETag, unless ``etag`` names another)."""
+        if etag is None:
+            read = await self.get(relationship_id)
+            assert read.status_code == 200, read.text
+            etag = read.headers["ETag"]
         return await self.portal.client.delete(
-            f"/v1/businesses/{BN}/relationships/{relationship_id}", headers=self.portal.acting(user, Role.BAM, BN)
+            f"/v1/businesses/{BN}/relationships/{relationship_id}",
+            headers={**self.portal.acting(user, Role.BAM, BN), "If-Match": etag},
         )
 
     async def assign(

@@ -69,6 +69,12 @@ def sp(portal: Portal, user: str = "sp-bam", role: Role = Role.BAM) -> dict[str,
     return portal.acting(user, role, SP_BN)
 
 
+async def group_etag(portal: Portal, group_id: str) -> str:
+    response = await portal.client.get(f"{GROUPS}/{group_id}", headers=sp(portal))
+    assert response.status_code == 200, response.text
+    return response.headers["ETag"]
+
+
 async def create(
     portal: Portal, name: str, clients: list[str], by: tuple[str, Role] = ("sp-bam", Role.BAM)
 ) -> Response:
@@ -178,16 +184,24 @@ class TestGroups:
         portal = rel.portal
         group_id = await created(portal)
         await created(portal, "Quebec importers", clients=[])
-        etag = (await portal.client.get(f"{GROUPS}/{group_id}", headers=sp(portal))).headers["ETag"]
+        etag = await group_etag(portal, group_id)
 
+        missing = await portal.client.patch(f"{GROUPS}/{group_id}", json={"name": "Toronto"}, headers=sp(portal))
         renamed = await portal.client.patch(
             f"{GROUPS}/{group_id}", json={"name": "Toronto"}, headers={**sp(portal), "If-Match": etag}
         )
         stale = await portal.client.patch(
             f"{GROUPS}/{group_id}", json={"name": "Again"}, headers={**sp(portal), "If-Match": etag}
         )
-        taken = await portal.client.patch(f"{GROUPS}/{group_id}", json={"name": "Quebec importers"}, headers=sp(portal))
+        taken = await portal.client.patch(
+            f"{GROUPS}/{group_id}",
+            json={"name": "Quebec importers"},
+            headers={**sp(portal), "If-Match": renamed.headers["ETag"]},
+        )
 
+        assert (missing.status_code, problem(missing)["code"]) == (428, "precondition_required")
+        assert "If-Match" in problem(missing)["detail"]
+        assert problem(missing)["remediation"].startswith(f"GET {GROUPS}/{group_id} ")
         assert (renamed.status_code, renamed.json()["name"], renamed.json()["client_count"]) == (200, "Toronto", 2)
         assert (stale.status_code, problem(stale)["code"]) == (412, "precondition_failed")
         assert (taken.status_code, problem(taken)["code"]) == (409, "group_name_taken")
@@ -197,15 +211,20 @@ class TestGroups:
         portal = rel.portal
         group_id = await created(portal)
         await assigned(portal, group_id, "sp-editor", "editor")
+        headers = {**sp(portal), "If-Match": await group_etag(portal, group_id)}
 
-        unconfirmed = await portal.client.request("DELETE", f"{GROUPS}/{group_id}", headers=sp(portal))
+        unconfirmed = await portal.client.request("DELETE", f"{GROUPS}/{group_id}", headers=headers)
         wrong = await portal.client.request(
-            "DELETE", f"{GROUPS}/{group_id}", json={"confirmation": "delete"}, headers=sp(portal)
+            "DELETE", f"{GROUPS}/{group_id}", json={"confirmation": "delete"}, headers=headers
         )
-        confirmed = await portal.client.request(
+        unconditional = await portal.client.request(
             "DELETE", f"{GROUPS}/{group_id}", json={"confirmation": "DELETE"}, headers=sp(portal)
         )
+        confirmed = await portal.client.request(
+            "DELETE", f"{GROUPS}/{group_id}", json={"confirmation": "DELETE"}, headers=headers
+        )
 
+        assert (unconditional.status_code, problem(unconditional)["code"]) == (428, "precondition_required")
         assert (unconfirmed.status_code, problem(unconfirmed)["code"]) == (422, "confirmation_required")
         assert (wrong.status_code, problem(wrong)["code"]) == (422, "confirmation_required")
         assert confirmed.status_code == 202
@@ -214,6 +233,20 @@ class TestGroups:
         assert (await portal.client.get(f"{GROUPS}/{group_id}", headers=sp(portal))).status_code == 404
         assert (await portal.decide("sp-editor", BN))["allow"] is False
         assert (await create(portal, "Again", [BN, C2])).status_code == 202
+
+    async def test_a_group_changed_since_it_was_read_is_not_deleted(self, rel: Relationships) -> None:
+        """Its ETag follows its content: clients and staff changed by an operation give it a new version."""
+        portal = rel.portal
+        group_id = await created(portal, clients=[BN])
+        read = await group_etag(portal, group_id)
+        await assigned(portal, group_id, "sp-editor", "editor")
+
+        stale = await portal.client.request(
+            "DELETE", f"{GROUPS}/{group_id}", json={"confirmation": "DELETE"}, headers={**sp(portal), "If-Match": read}
+        )
+
+        assert (stale.status_code, problem(stale)["code"]) == (412, "precondition_failed")
+        assert problem(stale)["current_etag"] == await group_etag(portal, group_id) != read
 
 
 class TestGroupRoles:
@@ -379,7 +412,7 @@ class TestOperations:
         ).json()["items"][0]
         ended = await portal.client.delete(
             f"/v1/businesses/{C2}/relationships/{c2_relationship['id']}",
-            headers=portal.acting(f"bam-{C2}", Role.BAM, C2),
+            headers={**portal.acting(f"bam-{C2}", Role.BAM, C2), "If-Match": c2_relationship["etag"]},
         )
         assert ended.status_code == 200
 
@@ -437,6 +470,7 @@ class TestOperations:
                     for n, bn in enumerate(clients)
                 ],
             )
+        await portal.reindex()  # rows written behind the service's back, without events
 
         response = await portal.client.post(
             f"{GROUPS}/{group_id}/clients", json={"clients": clients}, headers=sp(portal)

@@ -24,7 +24,9 @@ from .factories import (
     Portal,
     Relationships,
     in_days,
+    numbered_bn,
     problem,
+    registered,
 )
 
 SP_RM1 = f"{SP_BN}RM0001"
@@ -412,6 +414,96 @@ class TestContextsAndOverview:
         assert [c["bn"] for c in provider_side.json()["clients"]] == [BN]
         assert provider_side.json()["providers"] == []
         assert (by_pam.status_code, problem(by_pam)["code"]) == (403, "bam_required")
+
+
+class TestAccessOverviewPaging:
+    """A provider with thousands of clients reads its overview page by page (keyset-paged in the database)."""
+
+    async def pages(self, portal: Portal, bn: str, user: str, limit: int) -> list[dict[str, Any]]:
+        found, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            response = await portal.client.get(
+                f"/v1/businesses/{bn}/access-overview", params=params, headers=portal.acting(user, Role.BAM, bn)
+            )
+            assert response.status_code == 200, response.text
+            found.append(response.json())
+            cursor = response.json()["next_cursor"]
+            if cursor is None:
+                return found
+
+    async def test_a_provider_with_many_clients_gets_pages_in_order(self, rel: Relationships) -> None:
+        portal = rel.portal
+        clients = [BN]
+        await rel.establish()
+        for n in range(24):
+            client_bn = numbered_bn(n)
+            await portal.register(registered(client_bn, registrant=f"bam-{n}"))
+            asked = await rel.ask(client_bn=client_bn)
+            approved = await portal.client.post(
+                f"/v1/businesses/{client_bn}/relationship-requests/{asked.json()['id']}/approve",
+                json={"type": "business_management", "visibility": VISIBLE_NONE},
+                headers=portal.acting(f"bam-{n}", Role.BAM, client_bn),
+            )
+            assert approved.status_code == 200, approved.text
+            clients.append(client_bn)
+
+        pages = await self.pages(portal, SP_BN, "sp-bam", limit=7)
+        whole = await self.pages(portal, SP_BN, "sp-bam", limit=100)
+
+        # 4 employees + 25 clients = 29 entries, 7 a page.
+        sizes = [len(p["employees"]) + len(p["providers"]) + len(p["clients"]) for p in pages]
+        assert sizes == [7, 7, 7, 7, 1]
+        assert [len(p["employees"]) for p in pages] == [4, 0, 0, 0, 0]
+        assert [e["user_id"] for p in pages for e in p["employees"]] == ["sp-bam", "sp-pam", "sp-editor", "sp-viewer"]
+        assert [c["bn"] for p in pages for c in p["clients"]] == clients
+        assert len(whole) == 1 and [c["bn"] for c in whole[0]["clients"]] == clients
+        assert all(c["staff"][0]["user_id"] == "sp-bam" for p in pages for c in p["clients"])
+
+    async def test_my_contexts_are_paged_too(self, rel: Relationships) -> None:
+        """GET /v1/me/contexts: the provider's BAM reads its employer and its clients page by page."""
+        portal = rel.portal
+        await rel.establish()
+        for n in range(12):
+            client_bn = numbered_bn(n)
+            await portal.register(registered(client_bn, registrant=f"bam-{n}"))
+            asked = await rel.ask(client_bn=client_bn)
+            await portal.client.post(
+                f"/v1/businesses/{client_bn}/relationship-requests/{asked.json()['id']}/approve",
+                json={"type": "business_management", "visibility": VISIBLE_NONE},
+                headers=portal.acting(f"bam-{n}", Role.BAM, client_bn),
+            )
+        pages, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": 5} | ({"cursor": cursor} if cursor else {})
+            response = await portal.client.get("/v1/me/contexts", params=params, headers=portal.me("sp-bam"))
+            pages.append([c["bn"] for c in response.json()["items"]])
+            cursor = response.json()["next_cursor"]
+            if cursor is None:
+                break
+
+        assert [len(p) for p in pages] == [5, 5, 4]
+        assert [bn for p in pages for bn in p] == sorted([SP_BN, BN, *(numbered_bn(n) for n in range(12))])
+
+    async def test_the_client_side_pages_over_employees_then_providers(self, rel: Relationships) -> None:
+        await rel.portal.register(registered(SP2_BN, registrant="sp2-bam", programs=("RM0001",)))
+        await rel.establish()
+        await rel.establish(provider_bn=SP2_BN, provider_bam="sp2-bam")
+
+        pages = await self.pages(rel.portal, BN, "bam-1", limit=1)
+
+        assert [
+            ([e["user_id"] for e in p["employees"]], [r["bn"] for r in p["providers"]], p["clients"]) for p in pages
+        ] == [(["bam-1"], [], []), ([], [SP_BN], []), ([], [SP2_BN], [])]
+
+    async def test_a_cursor_it_did_not_issue_is_refused(self, rel: Relationships) -> None:
+        response = await rel.portal.client.get(
+            f"/v1/businesses/{BN}/access-overview",
+            params={"cursor": "eyJhZnRlciI6ICJub3doZXJlOjEifQ"},  # {"after": "nowhere:1"}
+            headers=rel.portal.acting("bam-1", Role.BAM),
+        )
+
+        assert (response.status_code, problem(response)["code"]) == (422, "invalid_cursor")
 
 
 async def test_a_proxy_decision_is_a_handful_of_statements(rel: Relationships) -> None:

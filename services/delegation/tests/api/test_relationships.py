@@ -14,7 +14,7 @@ from portal_contracts.events.delegation import (
     RelationshipRequestSubmitted,
 )
 
-from .factories import BN, RM1, RM2, RM3, SP_BN, VISIBLE_ALL, Portal, Relationships, in_days, problem
+from .factories import BN, RM1, RM2, RM3, SP_BN, VISIBLE_ALL, VISIBLE_NONE, Portal, Relationships, in_days, problem
 
 
 @pytest.fixture
@@ -282,6 +282,34 @@ class TestEdit:
         assert (stale.status_code, problem(stale)["code"]) == (412, "precondition_failed")
         event = (await rel.portal.published(RelationshipChanged.event_type))[-1]
         assert event.data["changed"] == ["visibility"]
+
+    async def test_if_match_is_required_to_edit_or_end(self, rel: Relationships) -> None:
+        established = await rel.establish()
+        url = f"/v1/businesses/{BN}/relationships/{established['id']}"
+        headers = rel.portal.acting("bam-1", Role.BAM)
+
+        edit = await rel.portal.client.patch(url, json={"visibility": VISIBLE_ALL}, headers=headers)
+        end = await rel.portal.client.delete(url, headers=rel.portal.acting("bam-1", Role.BAM))
+        stale_end = await rel.end(established["id"], etag='"another-version"')
+
+        for refused in (edit, end):
+            assert (refused.status_code, problem(refused)["code"]) == (428, "precondition_required")
+            assert "If-Match" in problem(refused)["detail"]
+            assert problem(refused)["remediation"].startswith(f"GET {url} ")
+        assert (stale_end.status_code, problem(stale_end)["code"]) == (412, "precondition_failed")
+        assert (await rel.get(established["id"])).json() == established  # nothing changed
+
+    async def test_several_entity_tags_or_a_star_match(self, rel: Relationships) -> None:
+        established = await rel.establish()
+
+        listed = await rel.edit(established, etag=f'"other", {established["etag"]}', visibility=VISIBLE_ALL)
+        weak = await rel.edit(listed.json(), etag=f"W/{listed.json()['etag']}", visibility=VISIBLE_NONE)
+        star = await rel.end(established["id"], etag="*")
+
+        assert listed.status_code == 200
+        assert (weak.status_code, problem(weak)["code"]) == (412, "precondition_failed")
+        assert (star.status_code, star.json()["status"]) == (200, "ended")
+        assert star.headers["etag"] == star.json()["etag"] != listed.json()["etag"]
 
     async def test_expiry_is_set_and_cleared(self, rel: Relationships) -> None:
         established = await rel.establish()

@@ -22,6 +22,7 @@ from ..factories import (
     access_request_approved,
     access_request_rejected,
     access_request_submitted,
+    mfa_code_issued,
     mfa_session_locked,
     profile_updated,
 )
@@ -106,6 +107,22 @@ async def test_a_locked_sign_in_posts_an_urgent_security_notice(service: Service
     assert notice["type"] == "security.sign_in_locked"
     assert notice["account"] is None
     assert notice["subject"] == "Your sign-in was locked"
+
+
+async def test_asvs_6_3_5_every_one_time_code_sent_is_listed_so_an_unexpected_one_is_noticed(
+    service: Service,
+) -> None:
+    """A code the user did not ask for (someone else passed the password step) shows up as a security notice."""
+    await service.deliver(mfa_code_issued("user-1", datetime(2026, 11, 24, 14, 5, tzinfo=UTC)))
+    await service.deliver(mfa_code_issued("user-1", datetime(2026, 11, 24, 16, 40, tzinfo=UTC)))
+
+    unexpected, expected = (await service.notices("user-1"))["items"]
+    assert unexpected["type"] == expected["type"] == "security.code_sent"
+    assert unexpected["urgent"] is False
+    assert unexpected["subject"] == "A one-time code was sent to you"
+    body = (await service.notice("user-1", unexpected["id"]))["body"]
+    assert "2026-11-24 at 16:40 UTC" in body
+    assert "If you did not ask for it" in body and "change your password" in body
 
 
 async def test_a_redelivered_event_posts_nothing_twice(service: Service) -> None:

@@ -16,7 +16,7 @@ def attempt_policy(settings: Settings) -> AttemptPolicy:
     )
 
 
-def get_registrations(request: Request) -> Registrations:
+async def get_registrations(request: Request) -> Registrations:
     runtime: ServiceRuntime = request.app.state.runtime
     return Registrations(runtime.uow, request.app.state.ledger, attempt_policy(runtime.settings))  # type: ignore[arg-type]
 

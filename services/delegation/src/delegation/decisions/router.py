@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from delegation.auth import internal_operation, self_operation
 from delegation.decisions import service
+from delegation.decisions.live import live_index
 from delegation.decisions.schemas import ActingContextPage, ActingContextRead
 from portal_contracts.internal import Decision, DecisionRequest, Membership
-from portal_runtime.clock import Today
+from portal_runtime.clock import Today, business_today
 from portal_runtime.context import CurrentContext
 from portal_runtime.paging import Paging
 from portal_runtime.problems import problems
-from portal_runtime.service import Runtime
+from portal_runtime.service import Runtime, ServiceRuntime
 
 router = APIRouter()
 
@@ -29,7 +30,20 @@ router = APIRouter()
     operation_id="decide",
     **internal_operation(),
 )
-async def decide(question: DecisionRequest, runtime: Runtime, today: Today) -> Decision:
+async def decide(question: DecisionRequest, request: Request) -> Decision:
+    # The runtime and today without the Runtime/Today dependencies: those are plain functions, which FastAPI runs
+    # in its thread pool, two thread hops that cost more than the decision itself (this route is on every
+    # business request's path).
+    state = request.app.state
+    runtime: ServiceRuntime = state.runtime
+    today = business_today(state.clock, runtime.settings.business_timezone)
+    live = live_index(runtime)
+    if live is not None:
+        index = live.usable()
+        if index is not None:
+            live.answered += 1
+            return index.decide(question.user_id, question.business, question.program_account, today)
+        live.bypassed += 1
     async with runtime.sessions() as session:
         return await service.decide(session, question, today)
 
@@ -56,6 +70,11 @@ async def list_memberships(user_id: str, runtime: Runtime) -> list[Membership]:
     **self_operation(),
 )
 async def list_my_contexts(context: CurrentContext, runtime: Runtime, page: Paging, today: Today) -> ActingContextPage:
+    live = live_index(runtime)
+    index = live.usable() if live is not None else None
     async with runtime.sessions() as session:
-        rows, cursor = await service.contexts(session, context.subject, page, today)
+        if index is not None:
+            rows, cursor = await service.indexed_contexts(session, index, context.subject, page, today)
+        else:
+            rows, cursor = await service.contexts(session, context.subject, page, today)
         return ActingContextPage(items=[ActingContextRead.of(g) for g in rows], next_cursor=cursor)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from delegation.groups.models import (
@@ -166,11 +166,25 @@ async def clients_through_groups(session: AsyncSession, user_id: str, provider_b
 async def remove_user_from_groups(session: AsyncSession, user_id: str, provider_bn: str) -> None:
     """Every group assignment and override of the user in the provider's groups."""
     group_ids = select(ClientGroup.id).where(ClientGroup.provider_bn == provider_bn).scalar_subquery()
+    assigned = select(GroupAssignment.group_id).where(
+        GroupAssignment.user_id == user_id, GroupAssignment.group_id.in_(group_ids)
+    )
+    await _changed(session, assigned)
     await session.execute(
         delete(GroupOverride).where(GroupOverride.user_id == user_id, GroupOverride.group_id.in_(group_ids))
     )
     await session.execute(
         delete(GroupAssignment).where(GroupAssignment.user_id == user_id, GroupAssignment.group_id.in_(group_ids))
+    )
+
+
+async def _changed(session: AsyncSession, group_ids: Select[tuple[str]]) -> None:
+    """A new version (ETag) for the groups whose content changes as a side effect of another change."""
+    await session.execute(
+        update(ClientGroup)
+        .where(ClientGroup.id.in_(group_ids.scalar_subquery()))
+        .values(version=ClientGroup.version + 1)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -208,11 +222,11 @@ async def operation_to_finish(session: AsyncSession, operation_id: str) -> Group
 
 async def remove_client(session: AsyncSession, provider_bn: str, client_bn: str) -> None:
     """Take the client out of the provider's group (and its overrides there), when their relationship closes."""
-    group_ids = (
-        select(ClientGroupMember.group_id)
-        .where(ClientGroupMember.provider_bn == provider_bn, ClientGroupMember.client_bn == client_bn)
-        .scalar_subquery()
+    member_of = select(ClientGroupMember.group_id).where(
+        ClientGroupMember.provider_bn == provider_bn, ClientGroupMember.client_bn == client_bn
     )
+    await _changed(session, member_of)
+    group_ids = member_of.scalar_subquery()
     await session.execute(
         delete(GroupOverride).where(GroupOverride.client_bn == client_bn, GroupOverride.group_id.in_(group_ids))
     )

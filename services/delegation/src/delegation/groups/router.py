@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Path, Response
 
 from delegation.auth import business_operation
-from delegation.groups import service
+from delegation.groups import service, worker
 from delegation.groups.models import GroupOperation
 from delegation.groups.schemas import (
     ClientGroupCreate,
@@ -36,7 +36,14 @@ GroupId = Annotated[UUID, Path(description="Id of the client group.")]
 OperationId = Annotated[UUID, Path(description="System id of the operation.")]
 ClientBn = Annotated[BusinessNumber, Path(description="BN9 of the client.")]
 UserId = Annotated[str, Path(min_length=1, max_length=64, description="The provider employee's user id.")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read; 412 if it changed since.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Required: the ETag of the client group as you read it (GET). 412 `precondition_failed` if it "
+        "changed since, 428 `precondition_required` without it.",
+    ),
+]
 ASYNC = (
     "Asynchronous: answers 202 with the pending operation and `Location` naming it; the processing table "
     "(`GET .../operations`) shows it pending, then completed or failed."
@@ -65,7 +72,9 @@ async def create_client_group(
         _, operation = await service.create(
             uow, actor=context.subject, provider_bn=bn, name=body.name, clients=body.clients
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.get(
@@ -100,9 +109,10 @@ async def get_client_group(
 @router.patch(
     "/v1/businesses/{bn}/client-groups/{id}",
     summary="Rename a client group (service provider BAM)",
-    description="Changes no access, so it is done at once. Send `If-Match` with the ETag you read.",
+    description="Changes no access, so it is done at once. `If-Match` is required: the ETag you read (412 "
+    "`precondition_failed` if it changed, 428 `precondition_required` without it).",
     operation_id="rename_client_group",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 403, 404, 409, 412, 422, 428),
     **business_operation(Scope.RELATIONSHIPS_WRITE),
 )
 async def rename_client_group(
@@ -127,9 +137,11 @@ async def rename_client_group(
     status_code=202,
     summary="Delete a client group (service provider BAM)",
     description='Irreversible: send `{"confirmation": "DELETE"}` (422 `confirmation_required` otherwise). The '
-    "group's employees lose their access to its clients, which become available again. " + ASYNC,
+    "group's employees lose their access to its clients, which become available again. `If-Match` is required: the "
+    "ETag of the group as you read it, so you delete the clients and staff you saw (412 `precondition_failed` if it "
+    "changed, 428 `precondition_required` without it). " + ASYNC,
     operation_id="delete_client_group",
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 403, 404, 412, 422, 428),
     **business_operation(Scope.RELATIONSHIPS_WRITE),
 )
 async def delete_client_group(
@@ -139,6 +151,7 @@ async def delete_client_group(
     runtime: Runtime,
     response: Response,
     body: Annotated[Confirmation | None, Body()] = None,
+    if_match: IfMatch = None,
 ) -> OperationRead:
     async with runtime.uow() as uow:
         operation = await service.request_deletion(
@@ -147,8 +160,11 @@ async def delete_client_group(
             provider_bn=bn,
             group_id=str(id),
             confirmation=body.confirmation if body else None,
+            if_match=if_match,
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.post(
@@ -168,7 +184,9 @@ async def add_group_clients(
         operation = await service.request_clients(
             uow, actor=context.subject, provider_bn=bn, group_id=str(id), clients=body.clients
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.delete(
@@ -199,7 +217,9 @@ async def remove_group_client(
             client_bn=client_bn,
             confirmation=body.confirmation if body else None,
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.put(
@@ -225,7 +245,9 @@ async def assign_to_client_group(
         operation = await service.request_assignment(
             uow, actor=context.subject, provider_bn=bn, group_id=str(id), user_id=user_id, role=Role(body.role)
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.put(
@@ -258,7 +280,9 @@ async def override_group_role(
             client_bn=client_bn,
             role=body.role,
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.delete(
@@ -277,7 +301,9 @@ async def unassign_from_client_group(
         operation = await service.request_unassignment(
             uow, actor=context.subject, provider_bn=bn, group_id=str(id), user_id=user_id
         )
-        return accepted(response, bn, operation)
+        result = accepted(response, bn, operation)
+    runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
+    return result
 
 
 @router.get(

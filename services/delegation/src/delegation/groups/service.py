@@ -44,6 +44,7 @@ from delegation.groups.models import (
     OperationState,
     OperationType,
 )
+from delegation.preconditions import check_if_match
 from delegation.relationships import repository as relationships
 from delegation.relationships.errors import NotProviderEmployee, NotProxyManager, ProviderBamImplicit
 from delegation.roles import ASSIGNABLE_ROLES, Role
@@ -130,6 +131,16 @@ async def _group(session: AsyncSession, provider_bn: str, group_id: str, *, lock
     return group
 
 
+def _check_if_match(if_match: str | None, group: ClientGroup) -> None:
+    check_if_match(
+        if_match,
+        group.etag,
+        resource="client group",
+        url=f"/v1/businesses/{group.provider_bn}/client-groups/{group.id}",
+        failed=GroupPreconditionFailed(group.etag),
+    )
+
+
 async def _check_available(
     session: AsyncSession, provider_bn: str, clients: Sequence[str], group_id: str | None
 ) -> None:
@@ -198,8 +209,7 @@ async def rename(
     session = uow.session
     await _manager(session, actor, provider_bn)
     group = await _group(session, provider_bn, group_id, lock=True)
-    if if_match is not None and if_match.strip() not in (group.etag, "*"):
-        raise GroupPreconditionFailed(group.etag)
+    _check_if_match(if_match, group)
     if name == group.name:
         return group, (await repository.member_counts(session, [group.id])).get(group.id, 0)
     if await repository.group_named(session, provider_bn, name) is not None:
@@ -222,11 +232,14 @@ async def rename(
 
 
 async def request_deletion(
-    uow: UnitOfWork, *, actor: str, provider_bn: str, group_id: str, confirmation: str | None
+    uow: UnitOfWork, *, actor: str, provider_bn: str, group_id: str, confirmation: str | None, if_match: str | None
 ) -> GroupOperation:
+    """Deleting the group as the caller read it: a group changed since (renamed, clients or staff changed) is
+    refused with 412, so nobody deletes a group whose content it has not seen."""
     session = uow.session
     await _manager(session, actor, provider_bn)
     group = await _group(session, provider_bn, group_id)
+    _check_if_match(if_match, group)
     check_confirmation(confirmation, DELETE_CONFIRMATION)
     return _enqueue(session, type=OperationType.DELETE_GROUP, group=group, initiator=actor)
 
@@ -460,6 +473,8 @@ async def execute(uow: UnitOfWork, operation: GroupOperation) -> None:
         clients = await repository.clients_of(session, group.id)
         uow.publish(ClientGroupEmployeeUnassigned(**common, client_bns=clients, user_ids=[target]))
         action = AuditAction.CLIENT_GROUP_EMPLOYEE_UNASSIGNED
+    if kind is not OperationType.DELETE_GROUP:
+        group.version += 1  # its clients, staff or overrides changed: the group's detail (and ETag) with them
     audit.record(
         session, actor=operation.initiator, acting_as=group.provider_bn, action=action, target=target, details=details
     )

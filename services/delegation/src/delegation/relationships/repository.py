@@ -190,15 +190,20 @@ async def relationship_by_id(session: AsyncSession, relationship_id: str) -> Bus
     return await session.scalar(select(BusinessRelationship).where(BusinessRelationship.id == relationship_id))
 
 
-async def active_of(session: AsyncSession, bn: str, *, as_provider: bool) -> Sequence[BusinessRelationship]:
-    """The business's active relationships on one side, with the other side's business."""
+async def active_page(
+    session: AsyncSession, bn: str, *, as_provider: bool, after_seq: int, limit: int
+) -> Sequence[BusinessRelationship]:
+    """The business's active relationships on one side, with the other side's business: one keyset page, in
+    relationship order after ``after_seq``, at most ``limit``."""
     side = BusinessRelationship.provider_bn if as_provider else BusinessRelationship.client_bn
     other = BusinessRelationship.client if as_provider else BusinessRelationship.provider
     query = (
         select(BusinessRelationship)
         .options(joinedload(other))
         .where(side == bn, BusinessRelationship.status == RelationshipStatus.ACTIVE)
+        .where(BusinessRelationship.seq > after_seq)
         .order_by(BusinessRelationship.seq)
+        .limit(limit)
     )
     return (await session.scalars(query)).all()
 

@@ -47,7 +47,14 @@ IdempotencyKey = Annotated[
         description="Replaying the key returns the first response; another body with it is refused (422).",
     ),
 ]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read; 412 if it changed since.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Required: the ETag of the relationship as you read it (GET). 412 `precondition_failed` if it "
+        "changed since, 428 `precondition_required` without it.",
+    ),
+]
 
 
 @router.post(
@@ -242,9 +249,10 @@ async def get_relationship(
     summary="Edit a relationship: type, program accounts, visibility, expiry (client BAM)",
     description="Upgrading to business management makes the provider's BAMs proxy BAMs; downgrading (with the "
     "program list) makes them proxy PAMs; a program account removed leaves every assignment of the provider's "
-    "staff. Send `If-Match` with the ETag you read (412 `precondition_failed` if it changed).",
+    "staff. `If-Match` is required: the ETag you read (412 `precondition_failed` if it changed, 428 "
+    "`precondition_required` without it).",
     operation_id="update_relationship",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 403, 404, 409, 412, 422, 428),
     **business_operation(Scope.RELATIONSHIPS_WRITE),
 )
 async def update_relationship(
@@ -282,14 +290,19 @@ async def update_relationship(
     "/v1/businesses/{bn}/relationships/{id}",
     summary="End a relationship (client BAM)",
     description="Every provider employee loses access to the client at once; the provider's BAMs keep the `expired` "
-    "role (read what their business submitted). Re-establishing restores none of this configuration.",
+    "role (read what their business submitted) and the visibility attributes are turned off. Re-establishing "
+    "restores none of this configuration. `If-Match` is required: the ETag you read (412 `precondition_failed` if it "
+    "changed, 428 `precondition_required` without it).",
     operation_id="end_relationship",
-    responses=problems(401, 403, 404, 409),
+    responses=problems(401, 403, 404, 409, 412, 428),
     **business_operation(Scope.RELATIONSHIPS_WRITE),
 )
-async def end_relationship(bn: Bn, id: RelationshipId, context: CurrentContext, runtime: Runtime) -> RelationshipRead:
+async def end_relationship(
+    bn: Bn, id: RelationshipId, context: CurrentContext, runtime: Runtime, response: Response, if_match: IfMatch = None
+) -> RelationshipRead:
     async with runtime.uow() as uow:
-        rel = await service.end(uow, actor=context.subject, client_bn=bn, relationship_id=str(id))
+        rel = await service.end(uow, actor=context.subject, client_bn=bn, relationship_id=str(id), if_match=if_match)
+        response.headers["ETag"] = rel.etag
         return RelationshipRead.of(rel)
 
 
@@ -355,11 +368,18 @@ async def unassign_from_client(
     summary="Who can see this business and with what rights, from both sides (BAM)",
     description="The business's own employees with their roles and program accounts; each active relationship with "
     "a provider (type, program accounts, visibility, expiry) and the provider's staff acting for it with their "
-    "proxy role; and, for a provider, the clients it acts for with the same details.",
+    "proxy role; and, for a provider, the clients it acts for with the same details. Paged as one sequence: the "
+    "employees, then the providers, then the clients; `limit` counts the entries of the three lists together, "
+    "and `next_cursor` continues where the page stopped (a provider with thousands of clients reads them page by "
+    "page).",
     operation_id="get_access_overview",
     responses=problems(401, 403),
     **business_operation(Scope.EMPLOYEES_READ),
 )
-async def get_access_overview(bn: Bn, context: CurrentContext, runtime: Runtime, today: Today) -> AccessOverviewRead:
+async def get_access_overview(
+    bn: Bn, context: CurrentContext, runtime: Runtime, today: Today, page: Paging
+) -> AccessOverviewRead:
     async with runtime.sessions() as session:
-        return AccessOverviewRead.of(await overview.overview(session, reader=context.subject, bn=bn, today=today))
+        return AccessOverviewRead.of(
+            await overview.overview(session, reader=context.subject, bn=bn, today=today, page=page)
+        )

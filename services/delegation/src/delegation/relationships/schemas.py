@@ -214,10 +214,17 @@ class OverviewRelationship(BaseModel):
 
 
 class AccessOverviewRead(BaseModel):
+    """One page of the overview: up to ``limit`` entries of the three lists together, in that order."""
+
     bn: str
-    employees: list[OverviewEmployee] = Field(description="The business's own employees.")
-    providers: list[OverviewRelationship] = Field(description="Service providers acting for the business.")
-    clients: list[OverviewRelationship] = Field(description="Clients the business acts for, as a provider.")
+    employees: list[OverviewEmployee] = Field(description="The business's own employees, in grant order.")
+    providers: list[OverviewRelationship] = Field(
+        description="Service providers acting for the business, in relationship order."
+    )
+    clients: list[OverviewRelationship] = Field(
+        description="Clients the business acts for, as a provider, in relationship order."
+    )
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last one.")
 
     @classmethod
     def of(cls, overview: AccessOverview) -> AccessOverviewRead:
@@ -252,4 +259,5 @@ class AccessOverviewRead(BaseModel):
             ],
             providers=[relationship(r) for r in overview.providers],
             clients=[relationship(r) for r in overview.clients],
+            next_cursor=overview.next_cursor,
         )

@@ -26,6 +26,7 @@ from delegation.employees import service as employees
 from delegation.employees.service import Grant
 from delegation.errors import BusinessAccountManagerRequired
 from delegation.groups import repository as groups
+from delegation.preconditions import check_if_match
 from delegation.programs import ALL, ProgramAccess, ProgramsValue
 from delegation.relationships import repository
 from delegation.relationships.errors import (
@@ -229,6 +230,16 @@ async def _request_of(session: AsyncSession, request_id: str, bn: str, *, side: 
     if request is None or getattr(request, f"{side}_bn") != bn:
         raise RelationshipRequestNotFound(request_id, bn)
     return request
+
+
+def _check_if_match(if_match: str | None, rel: BusinessRelationship, bn: str) -> None:
+    check_if_match(
+        if_match,
+        rel.etag,
+        resource="relationship",
+        url=f"/v1/businesses/{bn}/relationships/{rel.id}",
+        failed=PreconditionFailed(rel.etag),
+    )
 
 
 async def _relationship_of(session: AsyncSession, relationship_id: str, bn: str, *, side: str) -> BusinessRelationship:
@@ -494,8 +505,7 @@ async def change(
     await employees.business_account_manager(session, actor, client_bn)
     client = await businesses.registered(session, client_bn)
     rel = await _relationship_of(session, relationship_id, client_bn, side="client")
-    if if_match is not None and if_match.strip() not in (rel.etag, "*"):
-        raise PreconditionFailed(rel.etag)
+    _check_if_match(if_match, rel, client_bn)
     if not rel.is_active:
         raise RelationshipNotActive(relationship_id, rel.status)
     new_type = change.type or rel.relationship_type
@@ -558,18 +568,24 @@ async def change(
 
 
 async def _close(session: AsyncSession, rel: BusinessRelationship, status: RelationshipStatus, by: str) -> None:
-    """Every provider employee loses access (assignments go; BAMs derive ``expired`` from the closed row)."""
+    """Every provider employee loses access (assignments go; BAMs derive ``expired`` from the closed row) and the
+    visibility rules are removed: only what the provider submitted stays visible to it (seed 002 §4.3, §5.2)."""
     rel.status = status.value
+    rel.client_submitted = rel.other_businesses_submitted = False
+    rel.version += 1  # a new representation: an ETag read before the end no longer matches
     rel.closed_at, rel.closed_by = utcnow(), by
     await repository.remove_assignments(session, rel.id)
     # The client leaves the provider's groups: a new relationship restores no group.
     await groups.remove_client(session, rel.provider_bn, rel.client_bn)
 
 
-async def end(uow: UnitOfWork, *, actor: str, client_bn: str, relationship_id: str) -> BusinessRelationship:
+async def end(
+    uow: UnitOfWork, *, actor: str, client_bn: str, relationship_id: str, if_match: str | None
+) -> BusinessRelationship:
     session = uow.session
     await employees.business_account_manager(session, actor, client_bn)
     rel = await _relationship_of(session, relationship_id, client_bn, side="client")
+    _check_if_match(if_match, rel, client_bn)
     if not rel.is_active:
         raise RelationshipNotActive(relationship_id, rel.status)
     await _close(session, rel, RelationshipStatus.ENDED, actor)

@@ -166,7 +166,8 @@ class MailSender:
             if claimed >= self._settings.mail_batch_size:
                 continue  # more may be due behind this batch
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._bell.wait(), self._settings.mail_poll_interval_s)
+                async with asyncio.timeout(self._settings.mail_poll_interval_s):  # not wait_for (3.11 cancellation)
+                    await self._bell.wait()
             self._bell.clear()
 
     def start(self) -> None:

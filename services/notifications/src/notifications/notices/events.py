@@ -19,6 +19,7 @@ from portal_contracts.events import (
     EventPayload,
     MfaSessionLocked,
 )
+from portal_contracts.events.identity import MfaCodeIssued
 from portal_runtime.consumer import Handler, Subscription
 from portal_runtime.messaging import EventRecord, UnitOfWork, topic_for, utcnow
 
@@ -67,6 +68,11 @@ RULES: list[NoticeRule[Any]] = [
         MfaSessionLocked,
         lambda e: [e.user_id],
         lambda e, profiles: [service.sign_in_locked_notice(e, profiles)],
+    ),
+    NoticeRule(
+        MfaCodeIssued,
+        lambda e: [e.user_id],
+        lambda e, profiles: [service.code_sent_notice(e, profiles)],
     ),
 ]
 

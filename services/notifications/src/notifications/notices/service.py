@@ -30,6 +30,7 @@ from portal_contracts.events import (
     AccessRequestSubmitted,
     MfaSessionLocked,
 )
+from portal_contracts.events.identity import MfaCodeIssued
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -152,6 +153,13 @@ def sign_in_locked_notice(event: MfaSessionLocked, profiles: Profiles) -> Notice
         urgent=True,
         fallback_email=event.mfa_email,
     )
+
+
+def code_sent_notice(event: MfaCodeIssued, profiles: Profiles) -> NoticeDraft:
+    """Every one-time code sent is listed (ASVS 5.0 V6.3.5): a code the user did not ask for means someone passed
+    the password step. Not urgent (e-mailed to subscribers only): the code e-mail itself reached the MFA address."""
+    language = language_of(profiles.get(event.user_id))
+    return _draft(event.user_id, NoticeType.SECURITY_CODE_SENT, language, templates.code_sent(language, at=event.at))
 
 
 @dataclass(frozen=True)

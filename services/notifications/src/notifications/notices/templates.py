@@ -22,6 +22,7 @@ class NoticeType(StrEnum):
     DELEGATION_ACCESS_APPROVED = "delegation.access_approved"
     DELEGATION_ACCESS_REJECTED = "delegation.access_rejected"
     SECURITY_SIGN_IN_LOCKED = "security.sign_in_locked"
+    SECURITY_CODE_SENT = "security.code_sent"
     DELEGATION_RELATIONSHIP = "delegation.relationship"
 
 
@@ -45,6 +46,10 @@ TYPE_LABELS: dict[NoticeType, dict[Language, str]] = {
     NoticeType.SECURITY_SIGN_IN_LOCKED: {
         "en": "Security \N{EN DASH} sign-in locked",
         "fr": "Sécurité \N{EN DASH} Connexion verrouillée",
+    },
+    NoticeType.SECURITY_CODE_SENT: {
+        "en": "Security \N{EN DASH} one-time code sent",
+        "fr": "Sécurité \N{EN DASH} Code à usage unique envoyé",
     },
 }
 
@@ -147,6 +152,23 @@ _TEMPLATES: dict[NoticeType, dict[Language, _Template]] = {
 }
 
 
+_TEMPLATES[NoticeType.SECURITY_CODE_SENT] = {
+    "en": _Template(
+        "A one-time code was sent to you",
+        "A one-time code was sent to your multi-factor authentication e-mail on {date} at {time} UTC.\n\n"
+        "If you did not ask for it, someone who knows your password has tried to sign in or to change your "
+        "security settings: change your password now.",
+    ),
+    "fr": _Template(
+        "Un code à usage unique vous a été envoyé",
+        "Un code à usage unique a été envoyé à votre courriel d'authentification multifacteur le {date} à "
+        "{time_fr} (UTC).\n\n"
+        "Si vous ne l'avez pas demandé, quelqu'un qui connaît votre mot de passe a tenté d'ouvrir une session ou "
+        "de modifier vos paramètres de sécurité : changez votre mot de passe immédiatement.",
+    ),
+}
+
+
 def _one_line(text: str) -> str:
     """Names come from other services: keep them on one line (they end up in e-mail subjects and sentences)."""
     return " ".join(text.split())
@@ -190,6 +212,13 @@ def sign_in_locked(language: Language, *, failed_attempts: int, locked_at: datet
         time=moment.strftime("%H:%M"),
         time_fr=moment.strftime("%H h %M"),
         attempts=failed_attempts,
+    )
+
+
+def code_sent(language: Language, *, at: datetime) -> Rendered:
+    moment = as_utc(at)
+    return _TEMPLATES[NoticeType.SECURITY_CODE_SENT][language].render(
+        date=moment.strftime("%Y-%m-%d"), time=moment.strftime("%H:%M"), time_fr=moment.strftime("%H h %M")
     )
 
 
