@@ -24,6 +24,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from joserfc.jwk import OKPKey
+from opentelemetry import context as otel_context
 from sqlalchemy import update
 
 from identity.config import Settings as IdentitySettings
@@ -165,8 +166,15 @@ class AppRouter(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        transport = self._apps.get(request.url.host, self._network)
-        return await transport.handle_async_request(request)
+        transport = self._apps.get(request.url.host)
+        if transport is None:
+            return await self._network.handle_async_request(request)
+        # As in a process of its own, the app sees no trace context but the one the request carries (traceparent).
+        token = otel_context.attach(otel_context.Context())
+        try:
+            return await transport.handle_async_request(request)
+        finally:
+            otel_context.detach(token)
 
     async def aclose(self) -> None:
         await self._network.aclose()
@@ -231,8 +239,11 @@ def write_contracts(directory: Path, documents: dict[str, dict[str, Any]]) -> Pa
 
 
 @asynccontextmanager
-async def running_stack(tmp_path: Path, identity_kafka: str = "127.0.0.1:1", **overrides: Any) -> AsyncIterator[Stack]:
-    """The whole in-process stack; ``overrides`` are gateway settings (e.g. a service URL to a closed port)."""
+async def running_stack(
+    tmp_path: Path, identity_kafka: str = "127.0.0.1:1", publisher: Any = None, **overrides: Any
+) -> AsyncIterator[Stack]:
+    """The whole in-process stack; ``overrides`` are gateway settings (e.g. a service URL to a closed port);
+    ``publisher`` receives the gateway's events (else its relay tries the broker)."""
     identity = create_identity_app(
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.db",
@@ -257,10 +268,12 @@ async def running_stack(tmp_path: Path, identity_kafka: str = "127.0.0.1:1", **o
         "contracts_dir": contracts,
         "context_private_key": json.dumps(context_key.as_dict(private=True)),
         "kafka_bootstrap_servers": "127.0.0.1:1",
+        "database_url": f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
+        "outage_poll_interval_s": 0,  # tests that need the health poller turn it on
         **overrides,
     }
     settings = Settings(**values)
-    gateway = create_app(settings, transport=transport)
+    gateway = create_app(settings, transport=transport, publisher=publisher)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(identity.router.lifespan_context(identity))
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))

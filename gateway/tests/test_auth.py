@@ -48,7 +48,7 @@ async def test_a_business_route_without_a_token_is_401_with_a_bearer_challenge(s
     assert "Bearer" in body["detail"]
 
 
-async def test_an_expired_token_is_refused_as_expired(stack: Stack) -> None:
+async def test_asvs_9_2_1_an_expired_token_is_refused_as_expired(stack: Stack) -> None:
     granted(stack)
     long_ago = int(time.time()) - 3600
 
@@ -58,7 +58,7 @@ async def test_an_expired_token_is_refused_as_expired(stack: Stack) -> None:
     assert "expired" in body["detail"]
 
 
-async def test_a_tampered_token_is_refused_for_its_signature(stack: Stack) -> None:
+async def test_asvs_9_1_1_a_tampered_token_is_refused_for_its_signature(stack: Stack) -> None:
     granted(stack)
     header, payload, signature = stack.token(scopes=["financial:read"]).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
@@ -71,7 +71,7 @@ async def test_a_tampered_token_is_refused_for_its_signature(stack: Stack) -> No
     assert "signature" in body["detail"]
 
 
-async def test_a_token_for_another_audience_is_refused_naming_the_audience(stack: Stack) -> None:
+async def test_asvs_9_2_3_a_token_for_another_audience_is_refused_naming_the_audience(stack: Stack) -> None:
     granted(stack)
 
     body = await refused(stack, stack.bearer(scopes=["financial:read"], audience="another-api"))

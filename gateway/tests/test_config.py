@@ -49,9 +49,23 @@ def test_gateway_prefix_wins_over_the_stack_wide_one(monkeypatch: pytest.MonkeyP
     assert settings.jwks_url == "http://identity:8001/v1/oauth/jwks"
 
 
+PG_URL = "postgresql+asyncpg://gateway:secret@db:5432/gateway"
+
+
 def test_production_refuses_to_start_without_a_context_key() -> None:
     with pytest.raises(ValidationError, match="GATEWAY_CONTEXT_PRIVATE_KEY"):
         Settings(environment="production")
+
+
+def test_production_refuses_sqlite_for_the_gateway_database() -> None:
+    jwk = json.dumps(generate_signing_key().as_dict(private=True))
+    with pytest.raises(ValidationError, match="GATEWAY_DATABASE_URL"):
+        Settings(environment="production", context_private_key=jwk, internal_api_key="k" * 43)
+
+    settings = Settings(
+        environment="production", context_private_key=jwk, internal_api_key="k" * 43, database_url=PG_URL
+    )
+    assert settings.database_url == PG_URL
 
 
 def test_the_context_key_is_read_inline_or_from_a_file(tmp_path: Path) -> None:
@@ -59,7 +73,8 @@ def test_the_context_key_is_read_inline_or_from_a_file(tmp_path: Path) -> None:
     jwk = json.dumps(key.as_dict(private=True))
     (tmp_path / "context.jwk").write_text(jwk)
 
-    inline = context_signing_key(Settings(environment="production", context_private_key=jwk, internal_api_key="k" * 43))
+    production = {"environment": "production", "internal_api_key": "k" * 43, "database_url": PG_URL}
+    inline = context_signing_key(Settings(context_private_key=jwk, **production))
     from_file = context_signing_key(Settings(context_private_key=str(tmp_path / "context.jwk")))
 
     assert inline.kid == from_file.kid == "configured"
@@ -100,3 +115,14 @@ def test_python_m_gateway_runs_the_factory_without_access_log(monkeypatch: pytes
     assert kwargs["access_log"] is False
     assert (kwargs["host"], kwargs["port"]) == ("0.0.0.0", 8000)
     assert kwargs["proxy_headers"] is False  # no trusted load balancer configured
+
+
+async def test_sniffio_is_installed_so_httpcore_does_not_search_for_it_on_every_request() -> None:
+    # httpcore imports sniffio inside current_async_library(), called for every pooled request; without it each
+    # call is a failed import that scans sys.path (a quarter of the gateway's CPU in a py-spy profile).
+    import sys
+
+    from httpcore._synchronization import current_async_library
+
+    assert current_async_library() == "asyncio"
+    assert "sniffio" in sys.modules

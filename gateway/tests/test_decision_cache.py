@@ -30,6 +30,7 @@ from portal_runtime.testing.infra import TansuBroker, wait_for
 
 BN = "123456789"
 OTHER_BN = "987654321"
+UNRELATED_BN = "555555555"  # nobody is associated with it
 PROVIDER_BN = "111111118"
 BN15 = f"{BN}RM0001"
 USER = "user-42"
@@ -48,16 +49,20 @@ class FakeClock:
 
 @dataclass
 class FakeSource:
-    """Delegation: allows USER on BN, denies anything else; records every question."""
+    """Delegation: ``answer`` for USER on BN, a viewer's answer elsewhere, a denial on UNRELATED_BN; records every
+    question."""
 
     asked: list[DecisionRequest] = field(default_factory=list)
     during: Callable[[], object] | None = None  # runs while a question is in flight
+    answer: Decision = field(default_factory=lambda: ALLOW)  # what USER gets on BN
 
     async def decide(self, request: DecisionRequest) -> Decision:
         self.asked.append(request)
         if self.during is not None:
             self.during()
-        return ALLOW if (request.user_id, request.business) == (USER, BN) else DENY
+        if request.business == UNRELATED_BN:
+            return DENY
+        return self.answer if (request.user_id, request.business) == (USER, BN) else ALLOW
 
 
 @dataclass
@@ -77,9 +82,11 @@ class Cached:
     clock: FakeClock
     registry: CollectorRegistry
 
-    async def ask(self, business: str = BN, user: str = USER, program_account: str | None = None) -> Decision:
+    async def ask(
+        self, business: str = BN, user: str = USER, program_account: str | None = None, scope: str | None = None
+    ) -> Decision:
         return await self.decisions.decide(
-            DecisionRequest(user_id=user, business=business, program_account=program_account)
+            DecisionRequest(user_id=user, business=business, program_account=program_account, scope=scope)
         )
 
     def count(self, outcome: str) -> float:
@@ -111,11 +118,35 @@ async def test_a_repeated_question_is_answered_from_the_cache() -> None:
     assert (c.count("miss"), c.count("hit")) == (1, 1)
 
 
-async def test_denials_are_cached_too() -> None:
+async def test_a_denial_is_never_cached_so_a_grant_works_on_the_next_call() -> None:
     c = cached()
-    assert await c.ask(OTHER_BN) == DENY
-    assert await c.ask(OTHER_BN) == DENY
+    assert await c.ask(UNRELATED_BN) == DENY
+    assert await c.ask(UNRELATED_BN) == DENY
+    assert len(c.source.asked) == 2
+    assert len(c.cache) == 0
+
+
+async def test_a_cached_answer_that_does_not_give_the_scope_asked_is_confirmed_by_delegation() -> None:
+    # A viewer promoted to editor: the cached viewer answer does not allow a write, so delegation is asked again
+    # (and its new answer replaces the old one) instead of refusing from the cache.
+    c = cached()
+    assert await c.ask(scope="financial:read") == ALLOW
+    assert await c.ask(scope="financial:read") == ALLOW
     assert len(c.source.asked) == 1
+    promoted = Decision(allow=True, reason="employee", role="editor", scopes=["financial:read", "financial:write"])
+    c.source.answer = promoted
+    assert await c.ask(scope="financial:write") == promoted
+    assert await c.ask(scope="financial:write") == promoted
+    assert len(c.source.asked) == 2
+    assert (c.count("hit"), c.count("miss"), c.count("confirm")) == (2, 1, 1)
+
+
+async def test_a_cached_answer_limited_to_other_program_accounts_is_confirmed_by_delegation() -> None:
+    c = cached()
+    c.source.answer = ALLOW.model_copy(update={"program_accounts": [f"{BN}RM0002"]})
+    await c.ask(program_account=BN15)
+    await c.ask(program_account=BN15)
+    assert len(c.source.asked) == 2
 
 
 async def test_user_business_and_program_account_each_make_a_different_entry() -> None:
@@ -125,7 +156,9 @@ async def test_user_business_and_program_account_each_make_a_different_entry() -
     await c.ask(user="someone-else")
     await c.ask(OTHER_BN)
     assert len(c.source.asked) == 4
-    assert len(c.cache) == 4
+    await c.ask(UNRELATED_BN)
+    assert len(c.source.asked) == 5
+    assert len(c.cache) == 4  # the denial is not kept
 
 
 async def test_an_entry_expires_after_the_ttl() -> None:
@@ -369,7 +402,7 @@ async def test_a_published_delegation_event_drops_the_cached_decision_within_a_s
         assert await publisher.publish([delegation_event(BN, bn=BN, user_id="new-clerk")]) == [None]
         await wait_for(lambda: c.cache.get((USER, BN, None)) is None, within=1.0, interval=0.01)
         assert time.monotonic() - published_at < 1.0
-        assert c.cache.get((USER, OTHER_BN, None)) == DENY
+        assert c.cache.get((USER, OTHER_BN, None)) == ALLOW
 
         # Broker outage: within the staleness bound the cache stops answering, and what it held is gone.
         tansu.stop()

@@ -166,6 +166,7 @@ def test_local_env_is_development_on_the_local_broker_with_the_dev_keys(monkeypa
     assert env["PORTAL_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9092"  # the broker process's port
     assert env["PORTAL_CONTEXT_PUBLIC_KEY"] == "var/keys/context-public.jwk"  # what tools/devkeys.py writes
     assert env["GATEWAY_CONTEXT_PRIVATE_KEY"] == "var/keys/context-private.jwk"
+    assert env["IDENTITY_TOTP_KEYS"] == "var/keys/identity-totp.keys"  # tools/devkeys.py writes it too
     urls = json.loads(env["PORTAL_INTERNAL_URLS"])
     assert urls == {s.name: f"http://127.0.0.1:{s.port}" for s in SERVICES}
     for component in COMPONENTS:
@@ -214,6 +215,7 @@ def test_compose_has_infrastructure_and_every_component(compose: dict[str, Any])
     for name, path in {
         "context-public-key": "context-public.jwk",
         "context-private-key": "context-private.jwk",
+        "identity-totp-keys": "identity-totp.keys",
     }.items():
         assert (DEPLOY / compose["secrets"][name]["file"]).resolve() == ROOT / "var" / "keys" / path
 
@@ -258,6 +260,13 @@ def test_compose_gateway(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatc
     assert settings.environment == "production"
     assert (settings.host, settings.port) == ("0.0.0.0", GATEWAY.port)
     assert settings.services == {s.name: f"http://{s.name}:{s.port}" for s in SERVICES}
+    assert settings.kafka_enable_idempotence is True
+    url = make_url(settings.database_url)  # the gateway's own: outage windows and the store-and-forward queue
+    assert (url.drivername, url.host) == ("postgresql+asyncpg", "postgres")
+    init_sql = (DEPLOY / "postgres" / "init.sql").read_text()
+    assert f"CREATE ROLE {url.username} LOGIN PASSWORD '{url.password}';" in init_sql
+    assert f"CREATE DATABASE {url.database} OWNER {url.username};" in init_sql
+    assert "postgres" in gateway["depends_on"]
 
 
 # ---------------------------------------------------------------- Kubernetes
@@ -342,20 +351,22 @@ def test_kubernetes_component(
     assert settings.environment == "production"
     if component.is_service:
         assert container["command"] == uvicorn_argv(component, "0.0.0.0")
-        assert settings.database_url == database_url
         assert settings.kafka_enable_idempotence is True
-        assert settings.auto_migrate is False  # the init container migrates, so replicas do not race
         assert settings.context_public_key in mounted_files(pod, container)
-        (init,) = pod["initContainers"]
-        assert init["command"] == ["portal-migrate", "upgrade", component.name]
-        assert component.load_settings(container_env(manifests, init, database_url), monkeypatch).database_url == (
-            database_url
-        )
     else:
         assert container["command"] == ["python", "-m", "portal_gateway"]
         assert (settings.host, settings.port) == ("0.0.0.0", GATEWAY.port)
         assert settings.context_private_key in mounted_files(pod, container)
         assert settings.services == {s.name: f"http://{s.name}:{s.port}" for s in SERVICES}
+        # Several replicas (the autoscaler): one set of rate-limit buckets for all of them.
+        assert settings.rate_limit_redis_url.startswith("redis://")
+    # Every component with a database migrates it in an init container, and does not race its replicas.
+    assert settings.database_url == database_url
+    assert settings.auto_migrate is False
+    (init,) = pod["initContainers"]
+    assert init["command"] == ["portal-migrate", "upgrade", component.name]
+    init_settings = component.load_settings(container_env(manifests, init, database_url), monkeypatch)
+    assert init_settings.database_url == database_url
 
 
 def test_kubernetes_gateway_scales_horizontally(manifests: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -391,3 +402,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert re.search(r"^make run$", readme, re.M)
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test:.*\n\t\$\(VENV\)/bin/pytest -q$", makefile, re.M)
+
+
+def test_devkeys_writes_the_totp_key_ring_once(tmp_path: Path) -> None:
+    """The ring is never replaced (sealed TOTP secrets would become unreadable); identity reads what it writes."""
+    import sys
+
+    from identity.config import Settings as IdentitySettings
+    from identity.factors.sealing import totp_key_ring
+
+    devkeys = [sys.executable, str(ROOT / "tools" / "devkeys.py"), "--dir", str(tmp_path)]
+    subprocess.run(devkeys, check=True)
+    first = (tmp_path / "identity-totp.keys").read_text()
+    subprocess.run([*devkeys, "--force"], check=True)  # --force replaces the context pair, never the ring
+    assert (tmp_path / "identity-totp.keys").read_text() == first
+    assert oct((tmp_path / "identity-totp.keys").stat().st_mode & 0o777) == "0o600"
+    ring = totp_key_ring(IdentitySettings(environment="test", totp_keys=str(tmp_path / "identity-totp.keys")))
+    assert ring.current.startswith("dev-")

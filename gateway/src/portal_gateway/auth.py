@@ -41,6 +41,10 @@ class Principal:
     # (RFC 8693) for one business may also name the only program accounts it covers.
     business: str | None = None
     program_accounts: frozenset[str] | None = None
+    # What revocation is decided on (portal_gateway.revocation): the token's jti, its login (sid) and iat.
+    token_id: str | None = None
+    session_id: str | None = None
+    issued_at: float | None = None
 
 
 class JwksUnavailable(Exception):
@@ -244,4 +248,15 @@ def _principal(claims: dict[str, Any]) -> Principal:
         client_id=client_id,
         business=claims.get("business"),
         program_accounts=frozenset(accounts) if accounts is not None else None,
+        token_id=_text(claims.get("jti")),
+        session_id=_text(claims.get("sid")),
+        issued_at=_numeric(claims.get("iat")),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _numeric(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

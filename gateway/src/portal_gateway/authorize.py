@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from portal_gateway.auth import Principal, TokenVerifier, bearer_token
 from portal_gateway.decisions import DecisionRequest, DecisionSource, enforce, token_lacks
+from portal_gateway.revocation import RevocationGuard
 from portal_gateway.routes import RouteMatch
 from portal_runtime.access import Acting
 from portal_runtime.context import InternalContext
 from portal_runtime.problems import Forbidden, NotFound, Unprocessable
 
+Admit = Callable[[Principal | None], Awaitable[None]]
 BN9 = re.compile(r"[0-9]{9}")
 BN15 = re.compile(r"[0-9]{9}RM[0-9]{4}")
 
@@ -26,18 +29,30 @@ class NotForProgramAccount(Forbidden):
 
 
 class Authorizer:
-    def __init__(self, verifier: TokenVerifier, decisions: DecisionSource) -> None:
+    def __init__(
+        self, verifier: TokenVerifier, decisions: DecisionSource, revocation: RevocationGuard | None = None
+    ) -> None:
         self._verifier = verifier
         self._decisions = decisions
+        self._revocation = revocation
 
     async def context_for(
-        self, match: RouteMatch, authorization: str | None, request_id: str
+        self, match: RouteMatch, authorization: str | None, request_id: str, admit: Admit | None = None
     ) -> InternalContext | None:
-        """None for public operations: they ignore any token, so a stale one never blocks a login."""
+        """None for public operations: they ignore any token, so a stale one never blocks a login.
+
+        ``admit`` sees the verified caller (None on public operations) before any decision is asked for, and may
+        refuse the request by raising (the rate limits)."""
         acting = match.operation.acting
         if acting is Acting.PUBLIC:
+            if admit is not None:
+                await admit(None)
             return None
         principal = await self._verifier.verify(bearer_token(authorization))
+        if self._revocation is not None:
+            await self._revocation.check(principal)
+        if admit is not None:
+            await admit(principal)
         if acting is Acting.SELF:
             return self._self_context(match, principal, request_id)
         return await self._business_context(match, principal, request_id)

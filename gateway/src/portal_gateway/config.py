@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from joserfc.jwk import OKPKey
 from pydantic import Field, model_validator
@@ -27,7 +28,14 @@ JWKS_PATH = "/v1/oauth/jwks"
 
 
 class Settings(PortalSettings):
-    """Where the services are, how tokens are checked, and how the internal context is signed."""
+    """Where the services are, how tokens are checked, and how the internal context is signed.
+
+    Rate limits (``rate_limit_*``): token buckets per user, per API client and per client address (unauthenticated
+    requests), kept in this process, or in Redis when ``rate_limit_redis_url`` is set so that every replica shares
+    them. **When Redis is unreachable the gateway fails open to its own in-memory buckets**: requests are still
+    served and still limited, but per replica; each such check counts in ``gateway_rate_limit_store_errors_total``,
+    a warning is logged, and Redis is tried again after ``rate_limit_redis_retry_s``.
+    """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
@@ -60,6 +68,8 @@ class Settings(PortalSettings):
     health_timeout_s: float = 2.0
     max_connections: int = 512
     max_keepalive_connections: int = 128
+    # Each upstream service has its own pool of at most this many connections (see portal_gateway.pools).
+    connections_per_upstream: int = Field(default=16, ge=1)
 
     # Decisions are cached this long at most (0: no cache), and dropped sooner by delegation's change events.
     decision_cache_ttl_s: float = Field(default=5.0, ge=0)
@@ -67,6 +77,59 @@ class Settings(PortalSettings):
     decision_events_topic: str = "portal.delegation.events"
     decision_events_session_timeout_ms: int = 10_000
     decision_events_heartbeat_interval_ms: int = 1_000
+
+    # The gateway's own database (outage windows, maintenance, store-and-forward queue) and its event outbox.
+    database_url: str = "sqlite+aiosqlite:///var/gateway.db"
+    database_echo: bool = False
+    auto_migrate: bool = True
+    service_name: str = "gateway"
+    kafka_enable_idempotence: bool = False  # on for Apache Kafka, off for Tansu (see ServiceSettings)
+    kafka_topic_partitions: int = 6
+    relay_poll_interval_s: float = 0.2
+    # Outage tracking: health polled this often (0: never; connect failures still open windows; deliveries of
+    # queued submissions wait for a healthy poll).
+    outage_poll_interval_s: float = Field(default=5.0, ge=0)
+    # Failed readiness polls in a row that open a window (a refused connection opens one at once).
+    outage_confirmations: int = Field(default=2, ge=1)
+    # A component down again within this long after its window ended reopens that window (no window per flap).
+    outage_merge_within_s: float = Field(default=60.0, ge=0)
+    # A window closes after this long healthy without interruption (0: at the first healthy poll).
+    outage_close_after_s: float = Field(default=0.0, ge=0)
+    # Store-and-forward delivery: idle poll, retry back-off cap, and how long a claimed delivery is held.
+    delivery_poll_interval_s: float = Field(default=1.0, gt=0)
+    delivery_max_backoff_s: float = Field(default=60.0, gt=0)
+    delivery_lease_s: float = Field(default=60.0, gt=0)
+    status_max_age_s: int = Field(default=5, ge=0)
+
+    # Rate limits (token buckets, see portal_gateway.ratelimit): per user, per API client, and per client address
+    # for requests without a verified token. ``burst`` requests at once, then ``per_minute`` sustained.
+    # Buckets are in this process unless ``rate_limit_redis_url`` is set (redis://host:6379/0): then every replica
+    # shares them. When Redis is unreachable the gateway fails open to its in-memory buckets (limits then hold per
+    # replica), counts it in gateway_rate_limit_store_errors_total, logs a warning, and retries Redis after
+    # ``rate_limit_redis_retry_s``. The gateway's own endpoints (/livez, /healthz, /metrics, docs) are not limited.
+    # Behind a load balancer set ``trusted_proxies``: otherwise every anonymous caller has the balancer's address
+    # and they all share one bucket.
+    rate_limit_enabled: bool = True
+    rate_limit_user_burst: int = Field(default=120, ge=1)
+    rate_limit_user_per_minute: float = Field(default=600.0, gt=0)
+    rate_limit_client_burst: int = Field(default=300, ge=1)
+    rate_limit_client_per_minute: float = Field(default=3000.0, gt=0)
+    rate_limit_anonymous_burst: int = Field(default=60, ge=1)
+    rate_limit_anonymous_per_minute: float = Field(default=300.0, gt=0)
+    rate_limit_redis_url: str = ""
+    rate_limit_redis_prefix: str = "portal:ratelimit:"
+    rate_limit_redis_timeout_s: float = Field(default=0.25, gt=0)
+    rate_limit_redis_retry_s: float = Field(default=5.0, ge=0)
+    rate_limit_memory_max_keys: int = Field(default=100_000, ge=1)
+
+    # One line per request on the portal_gateway.access logger: json (default), text, or off.
+    access_log: Literal["json", "text", "off"] = "json"
+    # Revocation (portal_gateway.revocation): identity's events feed a denylist of access tokens revoked before they
+    # expire. At start the feed reads back `revocation_lookback_s` (longer than any access token lives); while it is
+    # not current identity is asked per token, each answer kept `revocation_fallback_ttl_s`.
+    identity_events_topic: str = "portal.identity.events"
+    revocation_lookback_s: float = Field(default=1200.0, gt=0)
+    revocation_fallback_ttl_s: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _complete_and_check(self) -> Settings:
@@ -78,6 +141,8 @@ class Settings(PortalSettings):
             raise ValueError("services needs a 'delegation' entry: the gateway asks it for decisions")
         if self.environment not in DEV_ENVIRONMENTS and not self.context_private_key:
             raise ValueError("production needs GATEWAY_CONTEXT_PRIVATE_KEY (Ed25519 JWK signing the context tokens)")
+        if self.environment not in DEV_ENVIRONMENTS and self.database_url.startswith("sqlite"):
+            raise ValueError("production refuses SQLite: set GATEWAY_DATABASE_URL to a PostgreSQL URL")
         if self.environment == "production" and len(self.internal_api_key) < 32:
             raise ValueError("production needs INTERNAL_API_KEY (32+ characters) to call delegation's internal API")
         return self

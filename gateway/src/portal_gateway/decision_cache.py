@@ -1,7 +1,7 @@
 """A short-lived cache of delegation's decisions, invalidated by delegation's change events.
 
 Revocation must be prompt (ARCHITECTURE.md): removing an employee or ending a relationship takes effect at the
-gateway within a second. So an answer (allow or deny) is kept at most ``ttl_s`` and, more importantly, is
+gateway within a second. So an answer is kept at most ``ttl_s`` and, more importantly, is
 dropped as soon as a delegation event names its business:
 
 - every delegation event is keyed by a business number; the entries of that business go;
@@ -10,6 +10,11 @@ dropped as soon as a delegation event names its business:
 - an event about a user (``user_id``, ``requester_user_id``, a ``user_ids`` list) drops every entry of that user,
   whatever the business: a provider employee's change reaches the clients it acts for, which the event may not
   list. Coarse (a change to one employee drops the whole business) but safe.
+
+The cache only ever says yes. A cached answer is used when it allows the request (the role's scopes include the
+one asked, on that program account); a refusal is always confirmed by delegation, and a denial is never stored.
+So a grant takes effect at once (a user who sees the new role in ``GET /v1/me/contexts`` can use it on the next
+call, without waiting for the event that invalidates the old answer), and only revocation relies on the feed.
 
 The cache answers only while the invalidation feed is *current*: its consumer has read everything the broker
 held at a moment less than ``max_staleness_s`` ago. Otherwise (broker down, group not joined yet, topic missing)
@@ -70,7 +75,8 @@ class DecisionCacheMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.lookups = Counter(
             "gateway_decision_cache_lookups",
-            "Decision lookups by outcome: hit, miss, or bypass (the invalidation feed is not current)",
+            "Decision lookups by outcome: hit, miss, confirm (cached but not allowing this request: asked again), "
+            "or bypass (the invalidation feed is not current)",
             ["outcome"],
             registry=registry,
         )
@@ -166,15 +172,24 @@ class CachedDecisions(DecisionSource):
             return await self._source.decide(request)
         key: CacheKey = (request.user_id, request.business, request.program_account)
         cached = self.cache.get(key)
-        if cached is not None:
+        if cached is not None and allows(cached, request):
             self._metrics.lookups.labels("hit").inc()
             return cached
-        self._metrics.lookups.labels("miss").inc()
+        # Not cached, or cached but not enough for this request: delegation decides (a refusal is never cached).
+        self._metrics.lookups.labels("miss" if cached is None else "confirm").inc()
         asked_at, generation = self._clock(), self.cache.generation
         decision = await self._source.decide(request)
-        if self.cache.generation == generation and self._freshness.is_current():
+        if decision.allow and self.cache.generation == generation and self._freshness.is_current():
             self.cache.put(key, decision, asked_at)
         return decision
+
+
+def allows(decision: Decision, request: DecisionRequest) -> bool:
+    """Whether ``decision`` lets the user do ``request.scope`` (on its program account, when it names one)."""
+    if not decision.allow or (request.scope is not None and request.scope not in decision.scopes):
+        return False
+    accounts = decision.program_accounts
+    return request.program_account is None or accounts is None or request.program_account in accounts
 
 
 def _named(data: Mapping[str, Any], fields: tuple[str, ...], list_fields: tuple[str, ...]) -> list[Any]:

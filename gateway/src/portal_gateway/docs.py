@@ -4,26 +4,91 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from portal_contracts.scopes import ALL_SCOPES
+from portal_gateway.guide import Catalogue, authentication_guide
+from portal_gateway.ratelimit import document_rate_limits
 from portal_gateway.routes import is_routed
+from portal_runtime.access import STORE_AND_FORWARD
 
-DESCRIPTION = """\
-The public API of the CARM-like customs revenue client portal, served through one gateway.
-
-**Authentication.** Create a credential (`POST /v1/users`), sign in (`POST /v1/sessions`), complete the steps the
-answer names in `next` (MFA enrolment or a one-time code sent by e-mail, then the terms of use), and receive an
-access token. Send it as `Authorization: Bearer <token>` on every call except registration, login and public
-tariff data. Refresh it with `POST /v1/oauth/token` (`grant_type=refresh_token`).
-
-**Acting context.** Paths name the business acted on (`/v1/businesses/{bn}/...`) and, where relevant, the
-program account (`.../program-accounts/{bn15}/...`). The gateway asks the delegation service what the caller may
-do there; the effective scopes are those of the caller's role intersected with the token's scopes. Each operation
-states its scope (`x-scope`) and acting level (`x-acting`); a refusal is a 403 problem naming the missing scope.
-
-**Errors** are RFC 9457 `application/problem+json` with a stable `code` and the `request_id` to quote.
+INTRODUCTION = """\
+The public API of the CARM-like customs revenue client portal, served through one gateway. Paths name the
+business acted on (`/v1/businesses/{bn}/...`) and, where relevant, the program account
+(`.../program-accounts/{bn15}/...`); each operation states its scope (`x-scope`), its acting level (`x-acting`)
+and the service that answers it (`x-service`).
 """
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from any of the flows of the guide (sign-in, authorization code, client "
+    "credentials, token exchange).",
+}
+TOKEN_OPERATION = "create_token"
+AUTHORIZE_OPERATION = "get_authorization_request"
+
+
+def _scope_descriptions() -> dict[str, str]:
+    scopes = {name: f"{name.split(':')[1]} {name.split(':')[0].replace('_', ' ')}" for name in sorted(ALL_SCOPES)}
+    return {name: description.capitalize() for name, description in scopes.items()}
+
+
+def oauth2_scheme(catalogue: Catalogue) -> dict[str, Any]:
+    """Identity's token and authorization endpoints as OAuth 2 flows, so Swagger UI's Authorize can use them."""
+    token_url = catalogue[TOKEN_OPERATION].path
+    scopes = _scope_descriptions()
+    return {
+        "type": "oauth2",
+        "description": "Identity's OAuth 2 endpoints. Client credentials: an API client of a business (created by "
+        "its account manager). Authorization code: a registered third-party frontend, PKCE (S256).",
+        "flows": {
+            "clientCredentials": {"tokenUrl": token_url, "scopes": scopes},
+            "authorizationCode": {
+                "authorizationUrl": catalogue[AUTHORIZE_OPERATION].path,
+                "tokenUrl": token_url,
+                "refreshUrl": token_url,
+                "scopes": {"openid": "An OpenID Connect ID token", **scopes},
+            },
+        },
+    }
+
+
+OUTAGES = """\
+**Outages.** `GET /v1/status` shows every component, current outages, planned maintenance and recent outages
+(in English or French, `Accept-Language`); `GET /v1/status/outages` (`from`, `to`) lists the windows with the time
+until which no penalty applies (the window plus 2 hours). While a service is down its operations answer 503 with the
+`outage` (and `Retry-After` when its end is planned), except those marked `x-portal-store-and-forward`: they are
+authorized as usual and queued (202, `Location: /v1/submissions/{id}`; send an `Idempotency-Key`), then delivered
+in order once the service is back.
+"""
+
+SUBMISSION_SCHEMA = "SubmissionRead"  # the gateway's tracking resource (portal_gateway.outages)
+
+
+def _document_store_and_forward(paths: dict[str, Any]) -> None:
+    """Operations the gateway queues while their service is down answer 202 with the tracking resource then."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if operation.get(STORE_AND_FORWARD) is not True:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses["202"] = {
+                "description": "The service is down: the request was queued and will be delivered, in order, when it "
+                "is back. Follow `Location` (`GET /v1/submissions/{id}`) for the outcome.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{SUBMISSION_SCHEMA}"}}},
+            }
+            responses.setdefault(
+                "400",
+                {
+                    "description": "`idempotency_key_required`: queueing needs an Idempotency-Key",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            )
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -41,16 +106,27 @@ def _renamed_ref(ref: str, renames: dict[str, str]) -> str:
     return ref
 
 
-def aggregate_openapi(directory: Path, services: list[str], version: str = "1.0.0") -> dict[str, Any]:
-    """Routed operations of every service; a schema name two services define differently gets a service prefix."""
+def aggregate_openapi(
+    directory: Path,
+    services: list[str],
+    gateway_documents: Mapping[str, Mapping[str, Any]] | None = None,
+    version: str = "1.0.0",
+) -> dict[str, Any]:
+    """Routed operations of every service, then of ``gateway_documents`` (the gateway's own routes, by name); a
+    schema name two documents define differently gets a prefix.
+
+    With identity among the services, the description carries the integrators' guide and the security schemes
+    identity's OAuth 2 flows (both derived from its contract).
+    """
+    documents = {
+        service: json.loads((directory / f"{service}.json").read_text())
+        for service in services
+        if (directory / f"{service}.json").exists()
+    } | dict(gateway_documents or {})
     schemas: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     tags: set[str] = set()
-    for service in services:
-        path = directory / f"{service}.json"
-        if not path.exists():
-            continue
-        document = json.loads(path.read_text())
+    for service, document in documents.items():
         own = document.get("components", {}).get("schemas", {})
         renames = {
             name: f"{service.replace('-', '_')}__{name}"
@@ -67,17 +143,30 @@ def aggregate_openapi(directory: Path, services: list[str], version: str = "1.0.
                 operation.setdefault("tags", [service])
                 tags.update(operation["tags"])
                 if operation.get("x-acting") != "public":
-                    operation["security"] = [{"bearer": []}]
+                    scope = operation.get("x-scope")
+                    operation["security"] = [{"bearer": []}, {"oauth2": [scope] if scope else []}]
                 operation["x-service"] = service
                 paths.setdefault(route, {})[method] = operation
-    return {
+    description = INTRODUCTION
+    if gateway_documents:  # the gateway's status and outage routes are there
+        description += "\n" + OUTAGES
+    security_schemes: dict[str, Any] = {"bearer": BEARER}
+    if "identity" in documents:
+        description += "\n" + authentication_guide(documents)
+        security_schemes["oauth2"] = oauth2_scheme(Catalogue(documents))
+    else:  # no token endpoint to name: protected operations take a bearer obtained elsewhere
+        for operations in paths.values():
+            for operation in operations.values():
+                if "security" in operation:
+                    operation["security"] = [{"bearer": []}]
+    if SUBMISSION_SCHEMA in schemas:
+        _document_store_and_forward(paths)
+    aggregated = {
         "openapi": "3.1.0",
-        "info": {"title": "CARM portal API", "version": version, "description": DESCRIPTION},
+        "info": {"title": "CARM portal API", "version": version, "description": description},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
-        "components": {
-            "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        },
+        "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": security_schemes},
         "tags": [{"name": t} for t in sorted(tags)],
     }
+    return document_rate_limits(aggregated)

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
+from portal_gateway.accesslog import EdgeMiddleware, configure_access_log, request_facts, set_route
 from portal_gateway.auth import JwksCache, TokenVerifier
 from portal_gateway.authorize import Authorizer
 from portal_gateway.config import Settings, context_signing_key
@@ -25,15 +25,23 @@ from portal_gateway.decision_cache import (
     InvalidationFeed,
 )
 from portal_gateway.decisions import DecisionClient, DecisionSource
+from portal_gateway.devportal import devportal_router
 from portal_gateway.docs import aggregate_openapi
-from portal_gateway.errors import GatewayInternalError
+from portal_gateway.edge_metrics import UpstreamErrors
+from portal_gateway.errors import GatewayInternalError, UpstreamUnavailable
 from portal_gateway.health import stack_health
+from portal_gateway.outages.feature import OutageFeature
+from portal_gateway.pools import PerUpstreamTransport
 from portal_gateway.proxy import Proxy, UpstreamMetrics
+from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetrics, admission, build_limiter
+from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
 from portal_gateway.routes import HTTP_METHODS, RouteTable
 from portal_runtime.context import ContextSigner
 from portal_runtime.metrics import Metrics, MetricsMiddleware
 from portal_runtime.problems import PortalError, install_problem_handlers
+from portal_runtime.relay import Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
+from portal_runtime.telemetry import instrument_app, instrument_client, name_server_span
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +57,25 @@ class GatewayRuntime:
     authorizer: Authorizer
     proxy: Proxy
     invalidation: InvalidationFeed | None = None
+    limiter: RateLimiter | None = None
+    upstream_errors: UpstreamErrors | None = None
+    revocation: RevocationGuard | None = None
 
 
 def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=transport,
+    per_upstream = settings.connections_per_upstream
+    limits = httpx.Limits(
+        max_connections=min(settings.max_connections, per_upstream),
+        max_keepalive_connections=min(settings.max_keepalive_connections, per_upstream),
+        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+    )
+    client = httpx.AsyncClient(
+        transport=transport or PerUpstreamTransport(limits),
         timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-        limits=httpx.Limits(
-            max_connections=settings.max_connections,
-            max_keepalive_connections=settings.max_keepalive_connections,
-            keepalive_expiry=KEEPALIVE_EXPIRY_S,
-        ),
         follow_redirects=False,  # a service's redirect is the caller's to follow
         trust_env=False,  # an HTTP_PROXY in the environment must not capture service-to-service calls
     )
+    return instrument_client(client)  # client spans and traceparent, when tracing is on
 
 
 def _cached(
@@ -88,6 +101,9 @@ def _runtime(
     signer: ContextSigner,
     metrics: Metrics,
     cache_metrics: DecisionCacheMetrics | None = None,
+    limiter: RateLimiter | None = None,
+    upstream_errors: UpstreamErrors | None = None,
+    revocation_metrics: RevocationMetrics | None = None,
 ) -> GatewayRuntime:
     jwks = JwksCache(
         settings.jwks_url,
@@ -107,11 +123,25 @@ def _runtime(
     )
     source, invalidation = _cached(settings, decisions, cache_metrics)
     proxy = Proxy(settings.services, http, signer, UpstreamMetrics(metrics.registry))
+    revocation = revocation_guard(
+        http=http,
+        identity_url=settings.services["identity"],
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.identity_events_topic,
+        lookback_s=settings.revocation_lookback_s,
+        fallback_ttl_s=settings.revocation_fallback_ttl_s,
+        leeway_s=settings.token_leeway_s,
+        internal_api_key=settings.internal_api_key,
+        metrics=revocation_metrics or RevocationMetrics(metrics.registry),
+    )
     return GatewayRuntime(
         http=http,
-        authorizer=Authorizer(verifier, source),
+        authorizer=Authorizer(verifier, source, revocation),
         proxy=proxy,
         invalidation=invalidation,
+        limiter=limiter,
+        upstream_errors=upstream_errors,
+        revocation=revocation,
     )
 
 
@@ -119,12 +149,34 @@ async def forward(request: Request) -> Response:
     """Every request that is not the gateway's own: match, authenticate, authorize, forward."""
     routes: RouteTable = request.app.state.routes
     gateway: GatewayRuntime = request.app.state.gateway
-    match = routes.match(request.method, request.scope["path"])
-    request_id = current_request_id.get()
+    outages: OutageFeature = request.app.state.outages
     try:
-        context = await gateway.authorizer.context_for(match, request.headers.get("authorization"), request_id)
-        return await gateway.proxy.forward(request, match, context, request_id)
+        match = routes.match(request.method, request.scope["path"])
     except PortalError:
+        set_route(request, "unmatched")  # one metrics label for every unknown path, not one per path
+        raise
+    request_id = current_request_id.get()
+    op = match.operation
+    set_route(request, op.template)
+    name_server_span(request.method, op.template)
+    facts = request_facts(request)
+    facts.service, facts.business = op.service, match.business
+    outages.refuse_if_down(request, match)  # the outage is already known: not counted as a new upstream failure
+    try:
+        admit = admission(gateway.limiter, request)
+        context = await gateway.authorizer.context_for(match, request.headers.get("authorization"), request_id, admit)
+        if outages.stores(match):
+            response = await outages.submit(request, match, context, request_id, gateway.proxy)
+        else:
+            response = await gateway.proxy.forward(request, match, context, request_id)
+        if gateway.upstream_errors is not None:
+            gateway.upstream_errors.answered(op.service, response.status_code)
+        return response
+    except PortalError as exc:
+        if isinstance(exc, UpstreamUnavailable):
+            await outages.unreachable(exc, match)
+        if gateway.upstream_errors is not None:
+            gateway.upstream_errors.failed(exc)
         raise
     except ClientDisconnect:
         return Response(status_code=499)  # nobody is left to read an answer; 499 keeps it visible in metrics
@@ -136,7 +188,7 @@ async def forward(request: Request) -> Response:
         ) from exc
 
 
-def _own_routes(settings: Settings, metrics: Metrics) -> APIRouter:
+def _own_routes(settings: Settings, metrics: Metrics, outages: OutageFeature) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/livez", summary="Liveness of the gateway process")
@@ -155,23 +207,26 @@ def _own_routes(settings: Settings, metrics: Metrics) -> APIRouter:
     async def prometheus() -> Any:
         return metrics.render()
 
-    document = aggregate_openapi(settings.contracts_dir, list(settings.services))
+    document = aggregate_openapi(settings.contracts_dir, list(settings.services), {"gateway": outages.document})
 
     @router.get("/openapi.json", summary="The whole public API in one OpenAPI document")
     async def openapi() -> dict[str, Any]:
         return document
 
-    @router.get("/docs", summary="API documentation", response_class=HTMLResponse)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="CARM portal API")
-
+    router.include_router(devportal_router(document["info"]["title"]))
     return router
 
 
-def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    publisher: Publisher | None = None,
+) -> FastAPI:
     """The gateway; refuses to build when the contracts do not make a safe route table.
 
-    ``transport`` replaces the network for upstream calls (tests route them to in-process apps).
+    ``transport`` replaces the network for upstream calls (tests route them to in-process apps); ``publisher``
+    replaces Kafka for the gateway's outbox.
     """
     settings = settings or Settings()
     routes = RouteTable.from_directory(settings.contracts_dir, settings.services)
@@ -179,19 +234,35 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
     metrics = Metrics("gateway")
     # Registered once per app: the lifespan may run more than once (tests), the registry refuses duplicates.
     cache_metrics = DecisionCacheMetrics(metrics.registry) if settings.decision_cache_ttl_s > 0 else None
+    rate_limit_metrics = RateLimitMetrics(metrics.registry)
+    upstream_errors = UpstreamErrors(metrics.registry)
+    buckets = MemoryBuckets(settings.rate_limit_memory_max_keys)
+    revocation_metrics = RevocationMetrics(metrics.registry)
+    outages = OutageFeature(settings, routes, publisher=publisher, registry=metrics.registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with new_http_client(settings, transport) as http:
-            runtime = _runtime(settings, http, signer, metrics, cache_metrics)
+            limiter = build_limiter(settings, buckets, rate_limit_metrics)
+            runtime = _runtime(
+                settings, http, signer, metrics, cache_metrics, limiter, upstream_errors, revocation_metrics
+            )
             app.state.gateway = runtime
             if runtime.invalidation is not None:
                 runtime.invalidation.start()
+            if runtime.revocation is not None:
+                runtime.revocation.feed.start()
+            await outages.start(http, signer, runtime.authorizer)
             try:
                 yield
             finally:
+                await outages.stop()
                 if runtime.invalidation is not None:
                     await runtime.invalidation.stop()
+                if limiter is not None:
+                    await limiter.aclose()
+                if runtime.revocation is not None:
+                    await runtime.revocation.feed.stop()
 
     app = FastAPI(
         title="Portal gateway",
@@ -205,9 +276,14 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
     app.state.routes = routes
     app.state.metrics = metrics
     install_problem_handlers(app)
-    app.include_router(_own_routes(settings, metrics))
+    app.state.outages = outages
+    app.include_router(_own_routes(settings, metrics, outages))
+    app.include_router(outages.router)
     app.router.add_route("/{path:path}", forward, methods=sorted(HTTP_METHODS), include_in_schema=False)
     app.add_middleware(MetricsMiddleware, metrics=metrics, router_app=app)
+    configure_access_log(settings.access_log)
+    app.add_middleware(EdgeMiddleware, fmt=settings.access_log)
     app.add_middleware(RequestIdMiddleware)
+    instrument_app(app, "gateway", settings.otlp_endpoint)
     log.info("gateway routes %d operations of %d services", len(routes), len(settings.services))
     return app

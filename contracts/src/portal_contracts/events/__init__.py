@@ -13,6 +13,7 @@ from portal_contracts.events.delegation import (
     AccessRequestSubmitted,
     EmployeeAccessGranted,
 )
+from portal_contracts.events.gateway import OutageEnded, OutageStarted
 from portal_contracts.events.identity import MfaSessionLocked, ProfileUpdated, UserRegistered
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "EmployeeAccessGranted",
     "EventPayload",
     "MfaSessionLocked",
+    "OutageEnded",
+    "OutageStarted",
     "ProfileUpdated",
     "UserRegistered",
     "all_event_types",
