@@ -4,6 +4,7 @@ decisions they give."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -171,6 +172,29 @@ class TestGroups:
         assert added.status_code == 202
         await run_pending(portal.runtime)
         assert (await portal.client.get(f"{GROUPS}/{group_id}", headers=sp(portal))).json()["clients"] == [BN, C2]
+
+    async def test_the_clients_of_a_group_are_listed_a_page_at_a_time(self, rel: Relationships) -> None:
+        portal = rel.portal
+        group_id = await created(portal, clients=[C2, BN])
+        clients = f"{GROUPS}/{group_id}/clients"
+
+        first = await portal.client.get(clients, params={"limit": 1}, headers=sp(portal))
+        second = await portal.client.get(
+            clients, params={"limit": 1, "cursor": first.json()["next_cursor"]}, headers=sp(portal)
+        )
+        by_pam = await portal.client.get(clients, headers=sp(portal, "sp-pam", Role.PAM))
+        by_viewer = await portal.client.get(clients, headers=sp(portal, "sp-viewer", Role.VIEWER))
+        unknown = await portal.client.get(f"{GROUPS}/{uuid.uuid4()}/clients", headers=sp(portal))
+        bad_cursor = await portal.client.get(clients, params={"cursor": "nonsense"}, headers=sp(portal))
+
+        assert first.status_code == 200, first.text
+        assert [c["client_bn"] for c in first.json()["items"]] == [BN]  # by business number
+        assert first.json()["items"][0]["added_at"].endswith("Z")
+        assert ([c["client_bn"] for c in second.json()["items"]], second.json()["next_cursor"]) == ([C2], None)
+        assert [c["client_bn"] for c in by_pam.json()["items"]] == [BN, C2]
+        assert (by_viewer.status_code, problem(by_viewer)["code"]) == (403, "missing_scope")
+        assert (unknown.status_code, problem(unknown)["code"]) == (404, "client_group_not_found")
+        assert (bad_cursor.status_code, problem(bad_cursor)["code"]) == (422, "invalid_cursor")
 
     async def test_only_a_provider_bam_manages_groups(self, rel: Relationships) -> None:
         portal = rel.portal

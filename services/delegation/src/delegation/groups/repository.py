@@ -54,6 +54,16 @@ async def clients_of(session: AsyncSession, group_id: str) -> list[str]:
     return list((await session.scalars(query.order_by(ClientGroupMember.client_bn))).all())
 
 
+async def members_of(
+    session: AsyncSession, group_id: str, *, after_bn: str | None, limit: int
+) -> Sequence[ClientGroupMember]:
+    """A page of the group's clients by business number (the primary key's order: a page costs one index range)."""
+    query = select(ClientGroupMember).where(ClientGroupMember.group_id == group_id)
+    if after_bn is not None:
+        query = query.where(ClientGroupMember.client_bn > after_bn)
+    return (await session.scalars(query.order_by(ClientGroupMember.client_bn).limit(limit))).all()
+
+
 async def is_member(session: AsyncSession, group_id: str, client_bn: str) -> bool:
     found = await session.scalar(
         select(ClientGroupMember.client_bn).where(

@@ -17,6 +17,8 @@ from delegation.groups.schemas import (
     ClientsAdd,
     Confirmation,
     GroupAssignmentWrite,
+    GroupClientPage,
+    GroupClientRead,
     GroupOverrideWrite,
     OperationPage,
     OperationRead,
@@ -165,6 +167,25 @@ async def delete_client_group(
         result = accepted(response, bn, operation)
     runtime.wake(worker.JOB)  # committed: the worker starts on it now, not at its next round
     return result
+
+
+@router.get(
+    "/v1/businesses/{bn}/client-groups/{id}/clients",
+    summary="The group's clients, a page at a time",
+    description="By business number. The group itself (`GET .../client-groups/{id}`) lists them all at once; "
+    "this list pages them, for groups of thousands of clients.",
+    operation_id="list_group_clients",
+    responses=problems(401, 403, 404, 422),
+    **business_operation(Scope.RELATIONSHIPS_READ),
+)
+async def list_group_clients(
+    bn: Bn, id: GroupId, context: CurrentContext, runtime: Runtime, page: Paging
+) -> GroupClientPage:
+    async with runtime.sessions() as session:
+        rows, cursor = await service.members_of(
+            session, reader=context.subject, provider_bn=bn, group_id=str(id), page=page
+        )
+        return GroupClientPage(items=[GroupClientRead.of(m) for m in rows], next_cursor=cursor)
 
 
 @router.post(

@@ -5,7 +5,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from delegation.groups.models import ClientGroup, GroupAssignment, GroupOperation, GroupOverride, OperationState
+from delegation.groups.models import (
+    ClientGroup,
+    ClientGroupMember,
+    GroupAssignment,
+    GroupOperation,
+    GroupOverride,
+    OperationState,
+)
 from delegation.types import Timestamp
 from portal_contracts.types import BusinessNumber
 
@@ -110,6 +117,20 @@ class ClientGroupSummary(BaseModel):
 
 class ClientGroupPage(BaseModel):
     items: list[ClientGroupSummary]
+    next_cursor: str | None
+
+
+class GroupClientRead(BaseModel):
+    client_bn: str
+    added_at: Timestamp = Field(description="When the client joined the group (its group operation completed).")
+
+    @classmethod
+    def of(cls, member: ClientGroupMember) -> GroupClientRead:
+        return cls(client_bn=member.client_bn, added_at=member.added_at)
+
+
+class GroupClientPage(BaseModel):
+    items: list[GroupClientRead]
     next_cursor: str | None
 
 

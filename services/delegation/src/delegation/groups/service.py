@@ -360,6 +360,16 @@ async def group(
     )
 
 
+async def members_of(
+    session: AsyncSession, *, reader: str, provider_bn: str, group_id: str, page: PageRequest
+) -> tuple[list[ClientGroupMember], str | None]:
+    """A page of a group's clients, for a BAM or PAM of the provider (a group may hold thousands)."""
+    await employees.account_manager(session, reader, provider_bn)
+    found = await _group(session, provider_bn, group_id)
+    rows = await repository.members_of(session, found.id, after_bn=page.after(str), limit=page.limit + 1)
+    return page.cut(rows, lambda m: m.client_bn)
+
+
 async def operations_of(
     session: AsyncSession, *, reader: str, provider_bn: str, page: PageRequest
 ) -> tuple[list[GroupOperation], str | None]:
