@@ -27,7 +27,7 @@ from portal_runtime import migrations
 from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
-from portal_runtime.db import create_engine, create_session_factory
+from portal_runtime.db import DatabaseUnavailable, create_engine, create_session_factory
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
 from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
@@ -39,7 +39,12 @@ from portal_runtime.telemetry import instrument_app
 
 log = logging.getLogger(__name__)
 # Connection refused, or a PostgreSQL that is still starting up / recovering.
-DATABASE_NOT_UP = (OSError, asyncpg.exceptions.CannotConnectNowError, sqlalchemy.exc.InterfaceError)
+DATABASE_NOT_UP = (
+    OSError,
+    DatabaseUnavailable,
+    asyncpg.exceptions.CannotConnectNowError,
+    sqlalchemy.exc.InterfaceError,
+)
 
 StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
 
