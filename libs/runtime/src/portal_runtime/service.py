@@ -27,7 +27,7 @@ from portal_runtime import migrations
 from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
-from portal_runtime.db import DatabaseUnavailable, create_engine, create_session_factory
+from portal_runtime.db import DatabaseUnavailable, create_engine, create_read_session_factory, create_session_factory
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
 from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
@@ -94,6 +94,8 @@ class ServiceRuntime:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url, echo=settings.database_echo)
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        # For pure reads (GET routes): no BEGIN/COMMIT round trips; see create_read_session_factory.
+        self.reads: async_sessionmaker[AsyncSession] = create_read_session_factory(self.engine)
         self.tables = spec.tables
         self.commit_listeners: list[CommitListener] = []  # told of each commit that writes events
         self.kafka: KafkaPublisher | None = None
