@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +11,24 @@ from delegation.roles import Role
 
 
 async def grant_of(session: AsyncSession, user_id: str, bn: str) -> EmployeeGrant | None:
-    """One lookup on the (user_id, bn) unique index (plus one for listed program accounts)."""
-    return await session.scalar(select(EmployeeGrant).where(EmployeeGrant.user_id == user_id, EmployeeGrant.bn == bn))
+    """One lookup on the (user_id, bn) unique index, its program accounts joined in (one round trip)."""
+    query = (
+        select(EmployeeGrant)
+        .options(joinedload(EmployeeGrant.programs))
+        .where(EmployeeGrant.user_id == user_id, EmployeeGrant.bn == bn)
+    )
+    return (await session.scalars(query)).unique().one_or_none()
+
+
+async def grants_of_users(session: AsyncSession, user_ids: Collection[str], bn: str) -> dict[str, EmployeeGrant]:
+    """The grants these users hold on the business, by user id, with their program accounts: one statement on the
+    (user_id, bn) unique index, whatever the number of users (e.g. a manager and the employee it reads)."""
+    query = (
+        select(EmployeeGrant)
+        .options(joinedload(EmployeeGrant.programs))
+        .where(EmployeeGrant.user_id.in_(sorted(user_ids)), EmployeeGrant.bn == bn)
+    )
+    return {row.user_id: row for row in (await session.scalars(query)).unique()}
 
 
 async def grants_of_user(
