@@ -60,6 +60,20 @@ async def test_a_connection_dropped_during_a_statement_is_unavailable(
     assert await select_one(busy_engine) == 1
 
 
+async def test_a_cancelled_statement_stays_a_cancellation(busy_engine: AsyncEngine) -> None:
+    async def slow() -> None:
+        async with busy_engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(5)"))
+
+    running = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    running.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await select_one(busy_engine) == 1
+
+
 async def test_an_idle_connection_is_pinged_and_replaced_before_use(pg_url: str, postgres: PostgresServer) -> None:
     engine = create_engine(pg_url, ping_idle_after_s=0.0)
     try:

@@ -99,8 +99,14 @@ def _connect_or_unavailable(dialect: Dialect, _record: Any, cargs: Any, cparams:
 
 def _server_gone_as_unavailable(context: ExceptionContext) -> Exception | None:
     """A dropped connection or a server shutting down becomes :class:`DatabaseUnavailable`; SQLAlchemy still
-    invalidates the connection (and the pool's older ones) as for any disconnect."""
-    state = getattr(context.original_exception, "sqlstate", None) or ""
+    invalidates the connection (and the pool's older ones) as for any disconnect.
+
+    A statement interrupted by a cancellation (a task cancelled, a timeout) counts as a disconnect for SQLAlchemy,
+    which then discards the connection, but stays a cancellation: replacing it would swallow the cancel."""
+    original = context.original_exception
+    if not isinstance(original, Exception):
+        return None
+    state = getattr(original, "sqlstate", None) or ""
     if context.is_disconnect or state.startswith(_SERVER_GONE_STATES):
         return DatabaseUnavailable()
     return None
