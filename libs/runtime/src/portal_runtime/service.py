@@ -30,7 +30,7 @@ from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import DatabaseUnavailable, create_engine, create_read_session_factory, create_session_factory
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
-from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
+from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
@@ -132,6 +132,8 @@ class ServiceRuntime:
             if settings.context_public_key
             else None
         )
+        if self.context_verifier is not None:
+            self.metrics.registry.register(ContextTokensCollector(spec.name, self.context_verifier))
         self._tasks: list[asyncio.Task[None]] = []
         self.app_state: Any = None  # the FastAPI app's state, for startup hooks
         # What a service keeps for as long as the runtime runs (delegation's decision index): unlike app_state it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event
 
 from delegation.roles import Role
@@ -127,3 +129,21 @@ async def test_one_employee_is_read_in_one_statement(portal: Portal) -> None:
 
     assert response.json()["programs"] == [RM2]
     assert len(statements) == 1, statements
+
+
+async def test_a_repeated_context_is_verified_once_and_the_metrics_say_so(portal: Portal) -> None:
+    await staffed(portal)
+    headers = portal.acting("viewer-3", Role.PAM, scopes=["employees:read"])  # a context not used before
+    before = await context_tokens(portal)
+
+    for _ in range(3):
+        await portal.client.get(f"{URL}/viewer-3", headers=headers)
+    after = await context_tokens(portal)
+
+    assert (after["verified"] - before["verified"], after["cached"] - before["cached"]) == (1, 2)
+
+
+async def context_tokens(portal: Portal) -> dict[str, float]:
+    metrics = (await portal.client.get("/metrics")).text
+    found = re.findall(r'^context_tokens_total\{component="delegation",outcome="(\w+)"\} (\S+)$', metrics, re.M)
+    return {outcome: float(value) for outcome, value in found}
