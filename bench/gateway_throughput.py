@@ -295,14 +295,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured_with_cpu(url: str, headers: dict[str, str], pids: dict[str, int]) -> dict[str, Any]:
+def measured_with_cpu(url: str, headers: dict[str, str], pids: dict[str, int], delegation: str) -> dict[str, Any]:
     """wrk's numbers, plus the CPU each named process spent per request meanwhile (ms): what a request costs
-    each component, whatever share of the core the machine's other load leaves it."""
+    each component, whatever share of the core the machine's other load leaves it; and how delegation accepted
+    the context tokens (a token the gateway signed for one request only is verified each time)."""
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    tokens_before = context_tokens(delegation)
     measured = wrk(url, headers)
     requests = measured["requests"] or 1
     measured["cpu_ms_per_request"] = {
         name: round(1000 * (cpu_seconds(pid) - before[name]) / requests, 3) for name, pid in pids.items()
+    }
+    measured["delegation_context_tokens"] = {
+        k: v - tokens_before.get(k, 0) for k, v in context_tokens(delegation).items()
     }
     return measured
 
@@ -315,6 +320,17 @@ def _ms(value: str) -> float:
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     chosen = max(runs, key=lambda r: r["requests_per_s"] or 0)
     return chosen | {"runs_req_per_s": [r["requests_per_s"] for r in runs]}
+
+
+def context_tokens(base: str) -> dict[str, float]:
+    """Delegation's context tokens by outcome: ``verified`` (signature checked) or ``cached`` (recognised)."""
+    text = httpx.get(f"{base}/metrics", timeout=5).text
+    return {
+        outcome: float(value)
+        for outcome, value in re.findall(
+            r'^context_tokens_total\{component="delegation",outcome="(\w+)"\} (\S+)', text, re.M
+        )
+    }
 
 
 def cache_lookups(base: str) -> dict[str, float]:
@@ -439,7 +455,9 @@ def main() -> None:
                     if component is None:  # already running (on the driver's core)
                         check = httpx.get(url, headers=headers, timeout=10)
                         assert check.status_code == 200, check.text
-                        runs[name].append(measured_with_cpu(url, headers, {"delegation": delegation.pid}))
+                        runs[name].append(
+                            measured_with_cpu(url, headers, {"delegation": delegation.pid}, urls["delegation"])
+                        )
                         print(round_, name, runs[name][-1], flush=True)
                         continue
                     port = ports["bare"] if component == "bare" else ports["gateway"]
@@ -457,7 +475,7 @@ def main() -> None:
                         pids = {"server": server.pid}
                         if component == "gateway":
                             pids["delegation"] = delegation.pid
-                        measured = measured_with_cpu(url, headers, pids)
+                        measured = measured_with_cpu(url, headers, pids, urls["delegation"])
                         if component == "gateway":
                             after = cache_lookups(base)
                             measured["decision_cache_lookups"] = {k: after[k] - before.get(k, 0) for k in after}

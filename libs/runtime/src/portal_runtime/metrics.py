@@ -99,3 +99,20 @@ class MessagingCollector:
             for outcome, value in subscription.stats.items():
                 consumed.add_metric([self.component, subscription.name, outcome], value)
         yield from (published, failures, consumed)
+
+
+class ContextTokensCollector:
+    """The context verifier's outcomes, read at scrape time: tokens whose signature was verified, and tokens
+    recognised as already verified (the hit rate of its cache)."""
+
+    def __init__(self, component: str, verifier: Any) -> None:
+        self.component = component
+        self.verifier = verifier
+
+    def collect(self) -> Iterator[Metric]:
+        tokens = CounterMetricFamily(
+            "context_tokens", "Internal context tokens accepted, by outcome", labels=["component", "outcome"]
+        )
+        tokens.add_metric([self.component, "verified"], self.verifier.verified)
+        tokens.add_metric([self.component, "cached"], self.verifier.cached)
+        yield tokens

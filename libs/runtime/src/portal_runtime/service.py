@@ -27,10 +27,10 @@ from portal_runtime import migrations
 from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
-from portal_runtime.db import create_engine, create_session_factory
+from portal_runtime.db import DatabaseUnavailable, create_engine, create_read_session_factory, create_session_factory
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
-from portal_runtime.metrics import MessagingCollector, Metrics, MetricsMiddleware
+from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
@@ -39,7 +39,12 @@ from portal_runtime.telemetry import instrument_app
 
 log = logging.getLogger(__name__)
 # Connection refused, or a PostgreSQL that is still starting up / recovering.
-DATABASE_NOT_UP = (OSError, asyncpg.exceptions.CannotConnectNowError, sqlalchemy.exc.InterfaceError)
+DATABASE_NOT_UP = (
+    OSError,
+    DatabaseUnavailable,
+    asyncpg.exceptions.CannotConnectNowError,
+    sqlalchemy.exc.InterfaceError,
+)
 
 StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
 
@@ -89,6 +94,8 @@ class ServiceRuntime:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url, echo=settings.database_echo)
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        # For pure reads (GET routes): no BEGIN/COMMIT round trips; see create_read_session_factory.
+        self.reads: async_sessionmaker[AsyncSession] = create_read_session_factory(self.engine)
         self.tables = spec.tables
         self.commit_listeners: list[CommitListener] = []  # told of each commit that writes events
         self.kafka: KafkaPublisher | None = None
@@ -125,6 +132,8 @@ class ServiceRuntime:
             if settings.context_public_key
             else None
         )
+        if self.context_verifier is not None:
+            self.metrics.registry.register(ContextTokensCollector(spec.name, self.context_verifier))
         self._tasks: list[asyncio.Task[None]] = []
         self.app_state: Any = None  # the FastAPI app's state, for startup hooks
         # What a service keeps for as long as the runtime runs (delegation's decision index): unlike app_state it

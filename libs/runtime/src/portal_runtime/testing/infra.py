@@ -114,6 +114,20 @@ class PostgresServer:
         self.created.append(name)
         return self.url_for(name)
 
+    async def terminate_sessions(self, url: str) -> int:
+        """End every session on ``url``'s database, as a restart or an administrator would (the clients' pooled
+        connections die); how many were ended."""
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            ended = await conn.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                url.rsplit("/", 1)[1],
+            )
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.05)  # the clients see their sockets close
+        return len(ended)
+
     async def drop_all(self) -> None:
         conn = await asyncpg.connect(self.admin_dsn)
         try:

@@ -60,7 +60,7 @@ async def submit_access_request(
 async def list_access_requests(
     bn: Bn, context: CurrentContext, runtime: Runtime, page: Paging, status: StatusFilter = None
 ) -> AccessRequestPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.of_business(session, reader=context.subject, bn=bn, status=status, page=page)
         return AccessRequestPage(items=[AccessRequestReview.of(r) for r in rows], next_cursor=cursor)
 
@@ -111,6 +111,6 @@ async def reject_access_request(
 async def list_my_access_requests(
     context: CurrentContext, runtime: Runtime, page: Paging, status: StatusFilter = None
 ) -> MyAccessRequestPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.of_requester(session, requester=context.subject, status=status, page=page)
         return MyAccessRequestPage(items=[AccessRequestRead.of(r) for r in rows], next_cursor=cursor)

@@ -32,6 +32,6 @@ async def list_access_audit(
     runtime: Runtime,
     page: Paging,
 ) -> AuditPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.trail(session, reader=context.subject, bn=bn, page=page)
         return AuditPage(items=[AuditEntryRead.model_validate(e) for e in rows], next_cursor=cursor)

@@ -44,7 +44,7 @@ async def decide(question: DecisionRequest, request: Request) -> Decision:
             live.answered += 1
             return index.decide(question.user_id, question.business, question.program_account, today)
         live.bypassed += 1
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.decide(session, question, today)
 
 
@@ -55,7 +55,7 @@ async def decide(question: DecisionRequest, request: Request) -> Decision:
     **internal_operation(),
 )
 async def list_memberships(user_id: str, runtime: Runtime) -> list[Membership]:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.memberships(session, user_id)
 
 
@@ -72,7 +72,7 @@ async def list_memberships(user_id: str, runtime: Runtime) -> list[Membership]:
 async def list_my_contexts(context: CurrentContext, runtime: Runtime, page: Paging, today: Today) -> ActingContextPage:
     live = live_index(runtime)
     index = live.usable() if live is not None else None
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         if index is not None:
             rows, cursor = await service.indexed_contexts(session, index, context.subject, page, today)
         else:

@@ -1,18 +1,38 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from delegation.employees.models import EmployeeGrant, EmployeeGrantProgram
 from delegation.roles import Role
 
+# Built once: composing a statement (columns, IN, the joined load) costs about a tenth of a simple read's CPU.
+# Both look grants up on the (user_id, bn) unique index, their program accounts joined in: one round trip.
+_GRANT_OF = (
+    select(EmployeeGrant)
+    .options(joinedload(EmployeeGrant.programs))
+    .where(EmployeeGrant.user_id == bindparam("user_id"), EmployeeGrant.bn == bindparam("bn"))
+)
+_GRANTS_OF_USERS = (
+    select(EmployeeGrant)
+    .options(joinedload(EmployeeGrant.programs))
+    .where(EmployeeGrant.user_id.in_(bindparam("user_ids", expanding=True)), EmployeeGrant.bn == bindparam("bn"))
+)
+
 
 async def grant_of(session: AsyncSession, user_id: str, bn: str) -> EmployeeGrant | None:
-    """One lookup on the (user_id, bn) unique index (plus one for listed program accounts)."""
-    return await session.scalar(select(EmployeeGrant).where(EmployeeGrant.user_id == user_id, EmployeeGrant.bn == bn))
+    """The user's grant on the business, with its program accounts, in one round trip."""
+    return (await session.scalars(_GRANT_OF, {"user_id": user_id, "bn": bn})).unique().one_or_none()
+
+
+async def grants_of_users(session: AsyncSession, user_ids: Collection[str], bn: str) -> dict[str, EmployeeGrant]:
+    """The grants these users hold on the business, by user id, with their program accounts: one statement,
+    whatever the number of users (e.g. a manager and the employee it reads)."""
+    rows = await session.scalars(_GRANTS_OF_USERS, {"user_ids": sorted(user_ids), "bn": bn})
+    return {row.user_id: row for row in rows.unique()}
 
 
 async def grants_of_user(

@@ -36,7 +36,7 @@ async def list_employees(
     runtime: Runtime,
     page: Paging,
 ) -> EmployeePage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.employees_of(session, reader=context.subject, bn=bn, page=page)
         return EmployeePage(items=[EmployeeRead.of(g) for g in rows], next_cursor=cursor)
 
@@ -51,7 +51,7 @@ async def list_employees(
 async def get_employee(
     bn: Bn, user_id: UserId, context: CurrentContext, runtime: Runtime, response: Response
 ) -> EmployeeRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         row = await service.employee(session, reader=context.subject, bn=bn, user_id=user_id)
         response.headers["ETag"] = row.etag
         return EmployeeRead.of(row)

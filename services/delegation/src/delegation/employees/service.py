@@ -128,8 +128,11 @@ async def grant_of(session: AsyncSession, user_id: str, bn: str) -> Grant | None
 
 async def account_manager(session: AsyncSession, user_id: str, bn: str) -> Grant:
     """The caller's grant when it is BAM or PAM of the business (from delegation's own grants, not the context)."""
-    grant = await grant_of(session, user_id, bn)
-    if grant is None or not grant.manages_access:
+    return _as_account_manager(await repository.grant_of(session, user_id, bn), bn)
+
+
+def _as_account_manager(row: EmployeeGrant | None, bn: str) -> Grant:
+    if row is None or not (grant := Grant.of(row)).manages_access:
         raise NotAccountManager(bn)
     return grant
 
@@ -189,9 +192,11 @@ async def employees_of(
 
 
 async def employee(session: AsyncSession, *, reader: str, bn: str, user_id: str) -> EmployeeGrant:
-    """One employee's access, for a manager who may see it."""
-    manager = await account_manager(session, reader, bn)
-    row = await repository.grant_of(session, user_id, bn)
+    """One employee's access, for a manager who may see it: the manager's grant and the employee's read together
+    (one round trip)."""
+    grants = await repository.grants_of_users(session, {reader, user_id}, bn)
+    manager = _as_account_manager(grants.get(reader), bn)
+    row = grants.get(user_id)
     if row is None or not visible_employees(manager).overlaps(row.access):
         raise EmployeeNotFound(user_id, bn)
     return row

@@ -87,7 +87,7 @@ async def create_client_group(
     **business_operation(Scope.RELATIONSHIPS_READ),
 )
 async def list_client_groups(bn: Bn, context: CurrentContext, runtime: Runtime, page: Paging) -> ClientGroupPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.groups_of(session, reader=context.subject, provider_bn=bn, page=page)
         return ClientGroupPage(items=[ClientGroupSummary.of(g, n) for g, n in rows], next_cursor=cursor)
 
@@ -102,7 +102,7 @@ async def list_client_groups(bn: Bn, context: CurrentContext, runtime: Runtime, 
 async def get_client_group(
     bn: Bn, id: GroupId, context: CurrentContext, runtime: Runtime, response: Response
 ) -> ClientGroupRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         found = await service.group(session, reader=context.subject, provider_bn=bn, group_id=str(id))
         response.headers["ETag"] = found[0].etag
         return ClientGroupRead.detail(*found)
@@ -335,7 +335,7 @@ async def unassign_from_client_group(
     **business_operation(Scope.RELATIONSHIPS_READ),
 )
 async def list_operations(bn: Bn, context: CurrentContext, runtime: Runtime, page: Paging) -> OperationPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.operations_of(session, reader=context.subject, provider_bn=bn, page=page)
         return OperationPage(items=[OperationRead.of(o) for o in rows], next_cursor=cursor)
 
@@ -348,7 +348,7 @@ async def list_operations(bn: Bn, context: CurrentContext, runtime: Runtime, pag
     **business_operation(Scope.RELATIONSHIPS_READ),
 )
 async def get_operation(bn: Bn, id: OperationId, context: CurrentContext, runtime: Runtime) -> OperationRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return OperationRead.of(
             await service.operation(session, reader=context.subject, provider_bn=bn, operation_id=str(id))
         )

@@ -118,7 +118,7 @@ async def list_relationship_requests(
     direction: Annotated[Literal["incoming", "outgoing"] | None, Query(description="Received or sent.")] = None,
     status: Annotated[RelationshipRequestStatus | None, Query(description="Only requests in this state.")] = None,
 ) -> RelationshipRequestPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.requests_of(
             session,
             reader=context.subject,
@@ -215,7 +215,7 @@ async def list_relationships(
     side: Annotated[Literal["provider", "client"] | None, Query(description="The business's side.")] = None,
     status: Annotated[RelationshipStatus | None, Query(description="Only relationships in this state.")] = None,
 ) -> RelationshipPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.relationships_of(
             session,
             reader=context.subject,
@@ -238,7 +238,7 @@ async def list_relationships(
 async def get_relationship(
     bn: Bn, id: RelationshipId, context: CurrentContext, runtime: Runtime, response: Response
 ) -> RelationshipRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rel = await service.relationship(session, reader=context.subject, bn=bn, relationship_id=str(id))
         response.headers["ETag"] = rel.etag
         return RelationshipRead.of(rel)
@@ -318,7 +318,7 @@ async def end_relationship(
 async def list_proxy_assignments(
     bn: Bn, id: RelationshipId, context: CurrentContext, runtime: Runtime
 ) -> AssignmentList:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows = await service.assignments(session, reader=context.subject, provider_bn=bn, relationship_id=str(id))
         return AssignmentList(items=[AssignmentRead.of(a) for a in rows])
 
@@ -379,7 +379,7 @@ async def unassign_from_client(
 async def get_access_overview(
     bn: Bn, context: CurrentContext, runtime: Runtime, today: Today, page: Paging
 ) -> AccessOverviewRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return AccessOverviewRead.of(
             await overview.overview(session, reader=context.subject, bn=bn, today=today, page=page)
         )

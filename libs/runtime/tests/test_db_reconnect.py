@@ -1,0 +1,95 @@
+"""PostgreSQL going away under a pooled engine: a dropped connection is a 503 to retry, never a 500, and the pool
+recovers by itself (no ping at every checkout)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from portal_runtime.db import DatabaseUnavailable, create_engine
+from portal_runtime.testing.infra import PostgresServer, free_port
+
+pytestmark = pytest.mark.integration
+
+
+async def select_one(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT 1"))).scalar_one())
+
+
+@pytest.fixture
+async def busy_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine whose connections never count as idle (no ping at checkout), as under load."""
+    engine = create_engine(pg_url, ping_idle_after_s=3600)
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_dropped_connection_is_unavailable_once_then_the_pool_reconnects(
+    busy_engine: AsyncEngine, postgres: PostgresServer, pg_url: str
+) -> None:
+    await asyncio.gather(select_one(busy_engine), select_one(busy_engine))  # two pooled connections
+    assert await postgres.terminate_sessions(pg_url) == 2
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await select_one(busy_engine)
+
+    assert raised.value.status == 503
+    assert raised.value.headers == {"Retry-After": "1"}
+    # The failure invalidated the pool: the other dead connection is replaced too, not handed out.
+    assert await asyncio.gather(select_one(busy_engine), select_one(busy_engine)) == [1, 1]
+
+
+async def test_a_connection_dropped_during_a_statement_is_unavailable(
+    busy_engine: AsyncEngine, postgres: PostgresServer, pg_url: str
+) -> None:
+    async def slow() -> None:
+        async with busy_engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(5)"))
+
+    running = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    assert await postgres.terminate_sessions(pg_url) == 1
+
+    with pytest.raises(DatabaseUnavailable):
+        await running
+    assert await select_one(busy_engine) == 1
+
+
+async def test_a_cancelled_statement_stays_a_cancellation(busy_engine: AsyncEngine) -> None:
+    async def slow() -> None:
+        async with busy_engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(5)"))
+
+    running = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    running.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await select_one(busy_engine) == 1
+
+
+async def test_an_idle_connection_is_pinged_and_replaced_before_use(pg_url: str, postgres: PostgresServer) -> None:
+    engine = create_engine(pg_url, ping_idle_after_s=0.0)
+    try:
+        assert await select_one(engine) == 1
+        assert await postgres.terminate_sessions(pg_url) == 1
+
+        assert await select_one(engine) == 1  # a restart while the service was quiet costs the caller nothing
+    finally:
+        await engine.dispose()
+
+
+async def test_a_refused_connection_is_unavailable() -> None:
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing")
+    try:
+        with pytest.raises(DatabaseUnavailable) as raised:
+            await select_one(engine)
+        assert isinstance(raised.value.__cause__, OSError)
+    finally:
+        await engine.dispose()
