@@ -113,7 +113,11 @@ def _runtime(
         timeout_s=settings.jwks_timeout_s,
     )
     verifier = TokenVerifier(
-        jwks, issuer=settings.token_issuer, audience=settings.token_audience, leeway_s=settings.token_leeway_s
+        jwks,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        leeway_s=settings.token_leeway_s,
+        cache_size=settings.verified_token_cache_size,
     )
     decisions = DecisionClient(
         settings.services["delegation"],
