@@ -337,3 +337,17 @@ async def garbage_server() -> AsyncIterator[str]:
 
     async with _tcp_server(babble) as url:
         yield url
+
+
+@pytest.fixture
+async def short_body_server() -> AsyncIterator[str]:
+    """A real server whose answer announces 100 bytes of body, sends 10 and closes the connection."""
+
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"partial"')
+        await writer.drain()
+        writer.close()
+
+    async with _tcp_server(cut) as url:
+        yield url

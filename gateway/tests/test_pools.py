@@ -11,6 +11,7 @@ import pytest
 from portal_gateway.config import Settings
 from portal_gateway.main import new_http_client
 from portal_gateway.pools import PerUpstreamTransport
+from portal_runtime.testing.infra import free_port
 
 
 @pytest.fixture
@@ -55,3 +56,25 @@ def test_the_pool_limit_is_per_upstream_within_the_overall_caps() -> None:
     assert Settings(environment="test").connections_per_upstream == 16
     with pytest.raises(ValueError):
         Settings(environment="test", connections_per_upstream=0)
+
+
+async def test_every_permit_to_enter_a_pool_comes_back(answering_server: str) -> None:
+    settings = Settings(environment="test", connections_per_upstream=2)
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with new_http_client(settings) as http:
+        transport = http._transport
+        assert isinstance(transport, PerUpstreamTransport)
+
+        answered = await asyncio.gather(*(http.get(f"{answering_server}/fast", timeout=5.0) for _ in range(20)))
+        assert [r.status_code for r in answered] == [200] * 20
+        assert transport.admitted(answering_server) == 0
+
+        async with http.stream("GET", f"{answering_server}/streamed") as streamed:
+            assert streamed.status_code == 200
+            assert transport.admitted(answering_server) == 1  # held until the body is closed
+        assert transport.admitted(answering_server) == 0
+
+        for _ in range(3):
+            with pytest.raises(httpx.ConnectError):
+                await http.get(closed, timeout=2.0)
+        assert transport.admitted(closed) == 0
