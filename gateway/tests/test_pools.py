@@ -78,3 +78,63 @@ async def test_every_permit_to_enter_a_pool_comes_back(answering_server: str) ->
             with pytest.raises(httpx.ConnectError):
                 await http.get(closed, timeout=2.0)
         assert transport.admitted(closed) == 0
+
+
+@pytest.fixture
+async def counting_server() -> AsyncIterator[tuple[str, list[int]]]:
+    """A real server answering 200 with the request count of its connection; closes a connection when the path
+    says so. Yields its URL and the requests served per connection, in the order the connections came."""
+    per_connection: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        index = len(per_connection)
+        per_connection.append(0)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                per_connection[index] += 1
+                close = b"/close" in head.split(b"\r\n", 1)[0]
+                body = str(per_connection[index]).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+                if close:  # without `Connection: close`: the client learns it only from the socket
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", per_connection
+    finally:
+        server.close()
+
+
+async def test_connections_are_reused_and_one_the_service_closed_is_not(
+    counting_server: tuple[str, list[int]],
+) -> None:
+    url, per_connection = counting_server
+    settings = Settings(environment="test", connections_per_upstream=2)
+    async with new_http_client(settings) as http:
+        in_turn = [(await http.get(f"{url}/a")).text for _ in range(5)]
+        assert in_turn == ["1", "2", "3", "4", "5"]  # one connection, kept alive
+
+        assert (await http.get(f"{url}/close")).text == "6"
+        await asyncio.sleep(0.1)  # the service has closed that connection while it sits idle in the pool
+        assert (await http.get(f"{url}/a")).text == "1"  # a new connection, no error
+
+        concurrent = await asyncio.gather(*(http.get(f"{url}/a") for _ in range(10)))
+        assert all(r.status_code == 200 for r in concurrent)
+    assert len(per_connection) <= 3  # never more than the pool's two at once, plus the one closed
+
+
+async def test_transport_failures_are_httpx_errors(silent_server: str, garbage_server: str) -> None:
+    settings = Settings(environment="test", connections_per_upstream=2)
+    async with new_http_client(settings) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(silent_server, timeout=0.2)
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get(garbage_server)
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await http.get("ftp://127.0.0.1/file")
+        assert http._transport.admitted(silent_server) == 0
+        assert http._transport.admitted(garbage_server) == 0
