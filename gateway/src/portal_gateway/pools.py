@@ -12,9 +12,9 @@ connections; with 16 per upstream the gateway still spent ~2.8 ms of CPU per pro
 and 1.9 ms with 8 (bench/gateway_throughput.py). A pool that knows its one origin needs none of that: requests
 wait for a permit (an :class:`asyncio.Semaphore`, FIFO, at most the request's pool timeout, then
 :class:`httpx.PoolTimeout`), then take the most recently used idle connection, checking only that one for expiry.
-The connections themselves are httpcore's (``AsyncHTTPConnection``: connecting, TLS, HTTP/1.1), and so are
-their errors, mapped to httpx's as httpx's own transport does. A permit and its connection are handed back when
-the response is closed.
+The connections themselves are httpcore's (``AsyncHTTPConnection``: connecting, TLS, HTTP/1.1), on sockets of
+:mod:`portal_gateway.netio`; their errors are mapped to httpx's as httpx's own transport does. A permit and its
+connection are handed back when the response is closed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from contextlib import contextmanager
 
 import httpcore
 import httpx
+
+from portal_gateway.netio import AsyncioBackend
 
 # httpcore's errors as httpx's (httpx._transports.default maps them the same way); the most specific one wins.
 _ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
@@ -63,9 +65,12 @@ def _httpx_errors() -> Iterator[None]:
 class _OriginPool:
     """The connections to one origin: at most ``limits.max_connections`` (None: no limit) in use at once."""
 
-    def __init__(self, origin: httpcore.Origin, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> None:
+    def __init__(
+        self, origin: httpcore.Origin, limits: httpx.Limits, ssl_context: ssl.SSLContext, backend: AsyncioBackend
+    ) -> None:
         self._origin = origin
         self._ssl_context = ssl_context
+        self._backend = backend
         self._keepalive_expiry = limits.keepalive_expiry
         self._max_idle = limits.max_keepalive_connections
         size = limits.max_connections
@@ -82,7 +87,10 @@ class _OriginPool:
             connection = await self._idle_connection()
             if connection is None:
                 connection = httpcore.AsyncHTTPConnection(
-                    self._origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry
+                    self._origin,
+                    ssl_context=self._ssl_context,
+                    keepalive_expiry=self._keepalive_expiry,
+                    network_backend=self._backend,
                 )
             response = await connection.handle_async_request(request)
         except BaseException:
@@ -159,9 +167,10 @@ class _Body(httpx.AsyncByteStream):
 class PerUpstreamTransport(httpx.AsyncBaseTransport):
     """Routes each request to the pool of its origin (scheme, host, port), created on first use."""
 
-    def __init__(self, limits: httpx.Limits) -> None:
+    def __init__(self, limits: httpx.Limits, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self._limits = limits
-        self._ssl_context = httpx.create_ssl_context()
+        self._ssl_context = ssl_context or httpx.create_ssl_context()
+        self._backend = AsyncioBackend()
         self._pools: dict[Origin, _OriginPool] = {}
 
     def pool_count(self) -> int:
@@ -184,6 +193,7 @@ class PerUpstreamTransport(httpx.AsyncBaseTransport):
                 httpcore.Origin(url.raw_scheme, url.raw_host, url.port or (443 if url.raw_scheme == b"https" else 80)),
                 self._limits,
                 self._ssl_context,
+                self._backend,
             )
         core_request = httpcore.Request(
             method=request.method,
