@@ -138,3 +138,34 @@ async def test_transport_failures_are_httpx_errors(silent_server: str, garbage_s
             await http.get("ftp://127.0.0.1/file")
         assert http._transport.admitted(silent_server) == 0
         assert http._transport.admitted(garbage_server) == 0
+
+
+async def test_an_idle_connection_past_its_keep_alive_is_not_reused(counting_server: tuple[str, list[int]]) -> None:
+    url, per_connection = counting_server
+    transport = PerUpstreamTransport(httpx.Limits(max_connections=2, keepalive_expiry=0.05))
+    async with httpx.AsyncClient(transport=transport) as http:
+        assert (await http.get(f"{url}/a")).text == "1"
+        assert (await http.get(f"{url}/a")).text == "2"
+        await asyncio.sleep(0.1)
+        assert (await http.get(f"{url}/a")).text == "1"
+    assert per_connection == [2, 1]
+
+
+async def test_a_cancelled_request_gives_back_its_permit(silent_server: str, answering_server: str) -> None:
+    settings = Settings(environment="test", connections_per_upstream=1)
+    async with new_http_client(settings) as http:
+        transport = http._transport
+        assert isinstance(transport, PerUpstreamTransport)
+        waiting = asyncio.create_task(http.get(f"{silent_server}/slow"))
+        await asyncio.sleep(0.1)
+        assert transport.admitted(silent_server) == 1
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        assert transport.admitted(silent_server) == 0
+
+        answered = await http.get(f"{answering_server}/fast", timeout=2.0)
+        assert answered.status_code == 200
+        # The one permit of the hung service is free again: a new request gets a connection (and times out
+        # reading, not waiting for the pool).
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(0.2, pool=5.0))

@@ -42,6 +42,8 @@ STOP_TIMEOUT_S = 5.0
 AccessLogFormat = Literal["json", "text", "off"]
 access_log = logging.getLogger(ACCESS_LOGGER)
 log = logging.getLogger(__name__)
+# Built once: json.dumps with options builds an encoder per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -202,4 +204,4 @@ class EdgeMiddleware:
         finally:
             if self.fmt != "off":
                 record = _record(scope, facts, status, started, sent)
-                access_log.info(json.dumps(record, separators=(",", ":")) if self.fmt == "json" else _text(record))
+                access_log.info(_JSON.encode(record) if self.fmt == "json" else _text(record))
