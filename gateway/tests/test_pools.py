@@ -169,3 +169,44 @@ async def test_a_cancelled_request_gives_back_its_permit(silent_server: str, ans
         # reading, not waiting for the pool).
         with pytest.raises(httpx.ReadTimeout):
             await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(0.2, pool=5.0))
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[str]:
+    """A real server answering each request with its body (Content-Length or chunked), keeping the connection."""
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                fields = dict(line.lower().split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+                if b"content-length" in fields:
+                    body = await reader.readexactly(int(fields[b"content-length"]))
+                else:  # chunked
+                    body = b""
+                    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                        body += await reader.readexactly(size)
+                        await reader.readexactly(2)
+                    await reader.readexactly(2)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
+async def test_request_bodies_are_sent_sized_or_streamed(echo_server: str) -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for n in range(3):
+            yield b"part-%d;" % n
+
+    async with new_http_client(Settings(environment="test")) as http:
+        sized = await http.post(echo_server, content=b"x" * 100_000)
+        streamed = await http.post(echo_server, content=parts())
+
+    assert sized.content == b"x" * 100_000
+    assert streamed.content == b"part-0;part-1;part-2;"
