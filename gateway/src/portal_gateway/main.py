@@ -127,7 +127,7 @@ def _runtime(
     )
     decisions = DecisionClient(
         settings.services["delegation"],
-        http,
+        transport,
         timeout_s=settings.decision_timeout_s,
         internal_api_key=settings.internal_api_key,
     )
