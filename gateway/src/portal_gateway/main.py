@@ -132,7 +132,7 @@ def _runtime(
         internal_api_key=settings.internal_api_key,
     )
     source, invalidation = _cached(settings, decisions, cache_metrics)
-    proxy = Proxy(settings.services, http, transport, signer, UpstreamMetrics(metrics.registry))
+    proxy = Proxy(settings.services, transport, signer, UpstreamMetrics(metrics.registry), timeout=http.timeout)
     revocation = revocation_guard(
         http=http,
         identity_url=settings.services["identity"],

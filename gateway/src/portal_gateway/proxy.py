@@ -134,14 +134,15 @@ class Proxy:
     def __init__(
         self,
         services: Mapping[str, str],
-        http: httpx.AsyncClient,
         transport: httpx.AsyncBaseTransport,
         signer: ContextSigner,
         metrics: UpstreamMetrics | None = None,
+        *,
+        timeout: httpx.Timeout,
     ) -> None:
         self._prefixes = {name: _prefix(url) for name, url in services.items()}
         self._transport = transport
-        self._timeout = http.timeout.as_dict()
+        self._timeout = timeout.as_dict()
         self._signer = signer
         self._metrics = metrics
 
@@ -221,9 +222,8 @@ class Proxy:
 
 
 def _prefix(base_url: str) -> str:
-    """The service's base URL without a trailing slash, checked once: each request appends its own path."""
-    base = httpx.URL(base_url)
-    return str(base.copy_with(raw_path=base.raw_path.rstrip(b"/") or b"/")).rstrip("/")
+    """The service's base URL, normalised once and without a trailing slash: each request appends its path."""
+    return str(httpx.URL(base_url)).rstrip("/")
 
 
 def _failure(service: str, exc: httpx.HTTPError) -> PortalError:
