@@ -77,6 +77,7 @@ class _OriginPool:
         self._permits = asyncio.Semaphore(size) if size else None
         self._idle: deque[httpcore.AsyncHTTPConnection] = deque()  # the most recently used on the right
         self.admitted = 0  # requests holding a permit: sent, or answered with a body not closed yet
+        self._closed = False
 
     async def send(self, request: httpcore.Request) -> httpx.Response:
         if self._permits is not None:
@@ -94,7 +95,7 @@ class _OriginPool:
                 )
             response = await connection.handle_async_request(request)
         except BaseException:
-            await self._check_in(connection)
+            await self.check_in(connection)
             raise
         return httpx.Response(
             status_code=response.status,
@@ -112,12 +113,12 @@ class _OriginPool:
             await connection.aclose()
         return None
 
-    async def _check_in(self, connection: httpcore.AsyncHTTPConnection | None) -> None:
+    async def check_in(self, connection: httpcore.AsyncHTTPConnection | None) -> None:
         """Back to the idle connections if reusable, else closed; then the permit goes back."""
         try:
             if connection is not None:
                 reusable = connection.is_idle() and not connection.is_closed()  # a failed connect is "idle" too
-                if reusable and (self._max_idle is None or len(self._idle) < self._max_idle):
+                if reusable and not self._closed and (self._max_idle is None or len(self._idle) < self._max_idle):
                     self._idle.append(connection)
                 else:
                     await connection.aclose()
@@ -131,6 +132,8 @@ class _OriginPool:
                 self._permits.release()
 
     async def aclose(self) -> None:
+        """Closes the idle connections now, those in use when their responses are closed."""
+        self._closed = True
         idle, self._idle = self._idle, deque()
         for connection in idle:
             await connection.aclose()
@@ -161,7 +164,7 @@ class _Body(httpx.AsyncByteStream):
             with _httpx_errors():
                 await self._response.aclose()
         finally:
-            await pool._check_in(self._connection)
+            await pool.check_in(self._connection)
 
 
 class PerUpstreamTransport(httpx.AsyncBaseTransport):
