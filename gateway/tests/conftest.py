@@ -32,7 +32,8 @@ from identity.keys.models import SigningKey
 from identity.main import create_app as create_identity_app
 from portal_gateway.config import Settings
 from portal_gateway.decisions import Decision, DecisionRequest
-from portal_gateway.main import create_app
+from portal_gateway.main import KEEPALIVE_EXPIRY_S, create_app
+from portal_gateway.pools import PerUpstreamTransport
 from portal_runtime.access import Acting, access
 from portal_runtime.context import ContextVerifier, CurrentContext, generate_signing_key
 from portal_runtime.messaging import utcnow
@@ -157,7 +158,8 @@ class AppRouter(httpx.AsyncBaseTransport):
 
     def __init__(self, apps: dict[str, Any]) -> None:
         self._apps = {httpx.URL(url).host: httpx.ASGITransport(app) for url, app in apps.items()}
-        self._network = httpx.AsyncHTTPTransport()
+        # The gateway's own transport (portal_gateway.pools), as in production.
+        self._network = PerUpstreamTransport(httpx.Limits(max_connections=16, keepalive_expiry=KEEPALIVE_EXPIRY_S))
         self.requests: list[httpx.Request] = []
 
     def count(self, host_url: str, path: str | None = None) -> int:
@@ -336,4 +338,18 @@ async def garbage_server() -> AsyncIterator[str]:
         writer.close()
 
     async with _tcp_server(babble) as url:
+        yield url
+
+
+@pytest.fixture
+async def short_body_server() -> AsyncIterator[str]:
+    """A real server whose answer announces 100 bytes of body, sends 10 and closes the connection."""
+
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"partial"')
+        await writer.drain()
+        writer.close()
+
+    async with _tcp_server(cut) as url:
         yield url

@@ -3,15 +3,18 @@ the query string or a credential."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from portal_gateway.accesslog import ACCESS_LOGGER
+from portal_gateway.accesslog import ACCESS_LOGGER, LineWriter
 
 if TYPE_CHECKING:
     from portal_gateway.tests.conftest import Stack
@@ -118,3 +121,68 @@ async def test_text_format_and_off(
     async with make_stack(access_log="off") as stack:
         await stack.client.get("/v1/businesses/lookup")
     assert len(access_lines()) == 1
+
+
+# --- The writer thread: lines in chunks, none lost at stop, a slow stdout never blocks the event loop ---------
+
+
+class Stream(io.StringIO):
+    """An in-memory stdout that counts its writes and, while ``unblocked`` is clear, hangs in them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+        self.unblocked = threading.Event()
+        self.unblocked.set()
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        self.unblocked.wait()
+        return super().write(text)
+
+
+def test_lines_are_written_in_chunks_in_order_and_none_is_lost_at_stop() -> None:
+    stream = Stream()
+    writer = LineWriter(stream, interval_s=60)  # only stop() writes here
+    lines = [json.dumps({"n": n}) for n in range(1000)]
+
+    for line in lines:
+        writer.write(line)
+    assert stream.getvalue() == ""
+    writer.stop()
+
+    assert stream.getvalue() == "".join(line + "\n" for line in lines)
+    assert stream.writes == 1
+
+
+def test_lines_reach_the_stream_within_the_interval_without_a_stop() -> None:
+    stream = Stream()
+    writer = LineWriter(stream, interval_s=0.01)
+    try:
+        writer.write("first")
+        deadline = time.monotonic() + 5
+        while stream.getvalue() != "first\n" and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert stream.getvalue() == "first\n"
+    finally:
+        writer.stop()
+
+
+def test_a_stream_that_does_not_drain_never_blocks_the_writers_and_loses_nothing() -> None:
+    stream = Stream()
+    stream.unblocked.clear()
+    writer = LineWriter(stream, interval_s=0.001)
+    writer.write("before")
+    deadline = time.monotonic() + 5
+    while stream.writes == 0 and time.monotonic() < deadline:  # the writer thread is now stuck in write()
+        time.sleep(0.001)
+    assert stream.writes == 1
+
+    started = time.perf_counter()
+    for n in range(10_000):
+        writer.write(f"line {n}")
+    assert time.perf_counter() - started < 1.0  # appends only, while the stream hangs
+
+    stream.unblocked.set()
+    writer.stop()
+    assert stream.getvalue().splitlines() == ["before", *(f"line {n}" for n in range(10_000))]

@@ -63,6 +63,17 @@ async def test_a_service_answering_garbage_is_a_502_naming_it(make_stack: StackF
     assert (response.status_code, body["code"], body["component"]) == (502, "bad_gateway", "ledger")
 
 
+async def test_a_body_that_breaks_off_before_its_length_is_a_502_naming_the_service(
+    make_stack: StackFactory, short_body_server: str
+) -> None:
+    # A small body is read whole before the gateway answers: its failure can still be told as a problem.
+    async with make_stack(services=SERVICES | {"ledger": short_body_server}) as stack:
+        response = await stack.client.get(LOOKUP)
+
+    body = stack.problem(response)
+    assert (response.status_code, body["code"], body["component"]) == (502, "bad_gateway", "ledger")
+
+
 async def test_when_delegation_is_down_business_routes_are_503_naming_delegation(make_stack: StackFactory) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     async with make_stack(services=SERVICES | {"delegation": closed}) as stack:

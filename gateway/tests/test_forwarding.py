@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
+import pytest
+
 from portal_gateway.decisions import DecisionRequest
+from portal_gateway.proxy import BUFFERED_BODY_MAX_BYTES
 from portal_runtime.context import ContextSigner, ContextVerifier, InternalContext, generate_signing_key
 
 if TYPE_CHECKING:
@@ -252,3 +258,38 @@ async def test_a_health_path_of_a_service_is_not_routed(stack: Stack) -> None:
 
     assert response.status_code == 404
     assert stack.ledger.state.seen == []
+
+
+LARGE_BODY = bytes(range(256)) * 4096  # 1 MiB: streamed through the gateway, not read whole first
+
+
+@pytest.fixture
+async def large_body_server() -> AsyncIterator[str]:
+    """A real server answering every request with LARGE_BODY."""
+
+    async def large(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        head = f"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {len(LARGE_BODY)}\r\n\r\n"
+        writer.write(head.encode() + LARGE_BODY)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(large, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
+async def test_a_large_body_streams_through_untouched(
+    make_stack: Callable[..., AbstractAsyncContextManager[Stack]], large_body_server: str
+) -> None:
+    services = {"identity": "http://identity.test", "ledger": large_body_server, "delegation": "http://delegation.test"}
+    async with make_stack(services=services) as stack:
+        async with stack.client.stream("GET", "/v1/businesses/lookup") as response:
+            chunks = [chunk async for chunk in response.aiter_raw()]
+
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(LARGE_BODY))
+    assert b"".join(chunks) == LARGE_BODY
+    assert len(LARGE_BODY) > BUFFERED_BODY_MAX_BYTES

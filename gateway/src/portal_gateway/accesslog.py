@@ -13,13 +13,13 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import queue
 import sys
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from logging.handlers import QueueHandler, QueueListener
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,8 +34,16 @@ FACTS = "gateway_facts"
 # Read by portal_runtime.metrics: the latency histogram is labelled with the operation, not the catch-all route.
 ROUTE_TEMPLATE = "route_template"
 
+# How often the writer thread takes the lines logged meanwhile and writes them in one go.
+FLUSH_INTERVAL_S = 0.05
+# At exit, how long the last lines may take to write (a stdout that never drains must not hang the exit).
+STOP_TIMEOUT_S = 5.0
+
 AccessLogFormat = Literal["json", "text", "off"]
 access_log = logging.getLogger(ACCESS_LOGGER)
+log = logging.getLogger(__name__)
+# Built once: json.dumps with options builds an encoder per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -57,21 +65,77 @@ def set_route(request: Request, template: str) -> None:
     request.scope.setdefault("state", {})[ROUTE_TEMPLATE] = template
 
 
-def configure_access_log(fmt: AccessLogFormat) -> None:
-    """Lines go to stdout as they are (the line is the whole record), whatever the root logging configuration.
+class LineWriter:
+    """Writes lines to a stream from a thread of its own, in chunks: a slow stream (a log shipper applying
+    back-pressure) never blocks the event loop, and a request pays for a ``deque.append``.
 
-    Written by a thread of their own through a queue: a slow stdout (a log shipper applying back-pressure) must
-    not block the event loop, and a request pays for a queue put, not a write system call."""
+    The writer thread wakes every ``interval_s``, takes every line appended meanwhile and writes them with one
+    ``write`` and one ``flush``. Nothing signals it per line: a queue handing each line over woke the thread (a
+    condition variable, a GIL handover) once per request, which cost the gateway ~10% of its CPU under load.
+    Appending and taking lines are both thread-safe on a deque, so lines may come from any thread. ``stop``
+    (registered at exit) writes whatever is left before returning: no line is lost at a graceful stop.
+    """
+
+    def __init__(self, stream: TextIO, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self._stream = stream
+        self._interval_s = interval_s
+        self._lines: deque[str] = deque()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="access-log-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        self._lines.append(line)
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Writes the lines still pending, then ends the thread (waiting ``timeout_s`` at most)."""
+        self._stopping.set()
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval_s):
+            self._write_pending()
+        self._write_pending()
+
+    def _write_pending(self) -> None:
+        lines = self._lines
+        chunk = [lines.popleft() for _ in range(len(lines))]  # only this thread takes: len() lines are there
+        if not chunk:
+            return
+        try:
+            self._stream.write("\n".join(chunk) + "\n")
+            self._stream.flush()
+        except (OSError, ValueError) as exc:  # a closed or broken stdout: the lines cannot be written anywhere
+            log.error("%d access-log lines could not be written: %s", len(chunk), exc)
+
+
+class LineHandler(logging.Handler):
+    """Hands each record's message (the whole line) to a :class:`LineWriter`."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        super().__init__()
+        self.writer = writer
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        # No handler lock: the writer's deque is thread-safe, and this runs once per request.
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.writer.write(record.getMessage())
+
+
+def configure_access_log(fmt: AccessLogFormat) -> None:
+    """Lines go to stdout as they are (the line is the whole record), whatever the root logging configuration,
+    written by a :class:`LineWriter` (one per process; its last lines are written at exit)."""
     access_log.setLevel(logging.INFO if fmt != "off" else logging.CRITICAL)
     access_log.propagate = False
-    if not any(isinstance(h, QueueHandler) for h in access_log.handlers):
-        lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-        output = logging.StreamHandler(sys.stdout)
-        output.setFormatter(logging.Formatter("%(message)s"))
-        listener = QueueListener(lines, output)
-        listener.start()
-        atexit.register(listener.stop)  # drains the queue at exit
-        access_log.addHandler(QueueHandler(lines))
+    if not any(isinstance(h, LineHandler) for h in access_log.handlers):
+        writer = LineWriter(sys.stdout)
+        atexit.register(writer.stop)
+        access_log.addHandler(LineHandler(writer))
 
 
 def _route(scope: Scope) -> str:
@@ -140,4 +204,4 @@ class EdgeMiddleware:
         finally:
             if self.fmt != "off":
                 record = _record(scope, facts, status, started, sent)
-                access_log.info(json.dumps(record, separators=(",", ":")) if self.fmt == "json" else _text(record))
+                access_log.info(_JSON.encode(record) if self.fmt == "json" else _text(record))

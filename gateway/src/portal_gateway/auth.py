@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,9 @@ from portal_runtime.context import ALGORITHM
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+# Whole seconds, as joserfc compares ``exp``, ``nbf`` and ``iat``.
+WallClock = Callable[[], int]
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +161,58 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-class TokenVerifier:
-    """Signature (Ed25519 only), ``exp``, ``iss``, ``aud`` and ``sub`` of an access token."""
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token that passed every check: who it is, the key that verified it, and until when it is valid."""
 
-    def __init__(self, jwks: JwksCache, *, issuer: str, audience: str, leeway_s: int = 10) -> None:
+    principal: Principal
+    kid: str
+    key: OKPKey
+    exp: float
+
+
+def _wall_clock() -> int:
+    return int(time.time())
+
+
+class TokenVerifier:
+    """Signature (Ed25519 only), ``exp``, ``iss``, ``aud`` and ``sub`` of an access token.
+
+    **Verified tokens are remembered** (a bounded LRU keyed by the exact token string, ``cache_size`` entries): a
+    client sends the same token on every call until it expires, and checking its signature again is most of the
+    cost of authenticating it. Only a token that passed every check is remembered; any other string, a tampered
+    copy included, is a different key and is checked in full. An entry is used only while
+
+    - the token is unexpired by the same rule and leeway as a full check (``exp`` is the only claim whose outcome
+      changes with time in that direction: a token past its ``nbf``/``iat`` stays past them), and
+    - the JWKS cache still holds *the very key object* that verified it. :class:`JwksCache` drops a key identity
+      withdrew at its next refresh (``max_age_s``), after which the full check refuses the token ("unknown key");
+      asking the JWKS cache for the key on every hit (a dict lookup, and the same refresh as a full check when
+      due) keeps that: a withdrawn key's tokens are refused from the same moment as without the cache. A refresh
+      builds new key objects, so each remembered token is checked in full once more after it, which is cheap.
+
+    Revocation is not decided here: :class:`portal_gateway.authorize.Authorizer` asks the revocation guard on
+    every request, remembered token or not.
+    """
+
+    def __init__(
+        self,
+        jwks: JwksCache,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_s: int = 10,
+        cache_size: int = VERIFIED_CACHE_SIZE,
+        clock: WallClock = _wall_clock,
+    ) -> None:
         self._jwks = jwks
         self._issuer = issuer
         self._audience = audience
+        self._leeway_s = leeway_s
+        self._cache_size = cache_size
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
         self._claims = jwt.JWTClaimsRegistry(
+            now=clock,
             leeway=leeway_s,
             iss={"essential": True, "value": issuer},
             aud={"essential": True, "value": audience},
@@ -172,10 +220,24 @@ class TokenVerifier:
             sub={"essential": True},
         )
 
+    @property
+    def remembered(self) -> int:
+        """How many verified tokens are remembered."""
+        return len(self._verified)
+
     async def verify(self, token: str | None) -> Principal:
         if token is None:
             raise MissingToken()
-        key = await self._key_for(token)
+        known = self._verified.get(token)
+        if known is not None:
+            if known.exp <= self._claims.now - self._leeway_s:  # joserfc's rule for an expired token
+                self._verified.pop(token, None)
+                raise InvalidToken("The access token has expired.")
+            if await self._published(known.kid) is known.key:
+                self._remember(token, known)
+                return known.principal
+            self._verified.pop(token, None)  # its key was refreshed or withdrawn: checked in full below
+        kid, key = await self._key_for(token)
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM]).claims
         except BadSignatureError:
@@ -183,9 +245,17 @@ class TokenVerifier:
         except JoseError:
             raise InvalidToken("The access token is malformed.") from None
         self._check_claims(claims)
-        return _principal(claims)
+        principal = _principal(claims)
+        self._remember(token, _Verified(principal, kid, key, float(claims["exp"])))
+        return principal
 
-    async def _key_for(self, token: str) -> OKPKey:
+    def _remember(self, token: str, verified: _Verified) -> None:
+        self._verified[token] = verified
+        self._verified.move_to_end(token)
+        while len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+
+    async def _key_for(self, token: str) -> tuple[str, OKPKey]:
         try:
             header = jws.extract_compact(token.encode()).protected
         except (JoseError, ValueError, UnicodeError):
@@ -195,15 +265,18 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("The access token header names no key (kid).")
+        key = await self._published(kid)
+        if key is None:
+            raise InvalidToken("The access token is signed by an unknown key.")
+        return kid, key
+
+    async def _published(self, kid: str) -> OKPKey | None:
         try:
-            key = await self._jwks.key(kid)
+            return await self._jwks.key(kid)
         except JwksUnavailable as exc:
             raise UpstreamUnavailable(
                 "The identity keys needed to check access tokens cannot be fetched.", component="identity"
             ) from exc
-        if key is None:
-            raise InvalidToken("The access token is signed by an unknown key.")
-        return key
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         try:

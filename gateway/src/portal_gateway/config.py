@@ -61,6 +61,9 @@ class Settings(PortalSettings):
     jwks_refetch_interval_s: float = 10.0  # an unknown kid refetches the JWKS at most this often
     jwks_max_age_s: float = 300.0  # known keys are refreshed this often, so a withdrawn key stops working
     jwks_timeout_s: float = 2.0
+    # Tokens that passed every check are remembered (until they expire or their key is refreshed or withdrawn):
+    # a client's next calls with the same token skip the signature check (see portal_gateway.auth.TokenVerifier).
+    verified_token_cache_size: int = Field(default=10_000, ge=1)
 
     connect_timeout_s: float = 1.0
     read_timeout_s: float = 15.0

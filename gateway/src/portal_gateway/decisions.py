@@ -23,21 +23,43 @@ class DecisionSource(Protocol):
 
 
 class DecisionClient:
-    """Asks delegation's internal decision endpoint; any failure is a 503 naming delegation."""
+    """Asks delegation's internal decision endpoint; any failure is a 503 naming delegation.
+
+    Sent on the upstream transport itself, as the proxy sends (see :class:`portal_gateway.proxy.Proxy`): without
+    a decision cache, or while its feed is not current, every business request asks, and the client's
+    request-level machinery (header merging, cookie jar, redirect and auth flows) cost as much as the call.
+    """
 
     def __init__(
-        self, base_url: str, http: httpx.AsyncClient, *, timeout_s: float = 3.0, internal_api_key: str = ""
+        self,
+        base_url: str,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeout_s: float = 3.0,
+        internal_api_key: str = "",
     ) -> None:
-        self._url = base_url.rstrip("/") + DECISIONS_PATH
-        self._http = http
-        self._timeout_s = timeout_s
-        self._headers = internal_headers(internal_api_key)
+        self._url = httpx.URL(base_url.rstrip("/") + DECISIONS_PATH)
+        self._transport = transport
+        self._timeout = httpx.Timeout(timeout_s).as_dict()
+        self._headers = [
+            (b"content-type", b"application/json"),
+            *((name.encode(), value.encode()) for name, value in internal_headers(internal_api_key).items()),
+        ]
 
     async def decide(self, request: DecisionRequest) -> Decision:
+        question = httpx.Request(
+            "POST",
+            self._url,
+            headers=self._headers,
+            content=request.model_dump_json().encode(),
+            extensions={"timeout": self._timeout},
+        )
         try:
-            response = await self._http.post(
-                self._url, json=request.model_dump(mode="json"), headers=self._headers, timeout=self._timeout_s
-            )
+            response = await self._transport.handle_async_request(question)
+            try:
+                content = await response.aread()
+            finally:
+                await response.aclose()
         except httpx.TimeoutException as exc:
             raise _unavailable("did not answer in time") from exc
         except httpx.HTTPError as exc:
@@ -45,7 +67,7 @@ class DecisionClient:
         if response.status_code != 200:
             raise _unavailable(f"answered {response.status_code}")
         try:
-            return Decision.model_validate_json(response.content)
+            return Decision.model_validate_json(content)
         except ValidationError as exc:
             raise _unavailable("answered with a malformed decision") from exc
 

@@ -62,15 +62,20 @@ class GatewayRuntime:
     revocation: RevocationGuard | None = None
 
 
-def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def upstream_transport(settings: Settings) -> PerUpstreamTransport:
     per_upstream = settings.connections_per_upstream
     limits = httpx.Limits(
         max_connections=min(settings.max_connections, per_upstream),
         max_keepalive_connections=min(settings.max_keepalive_connections, per_upstream),
         keepalive_expiry=KEEPALIVE_EXPIRY_S,
     )
+    return PerUpstreamTransport(limits)
+
+
+def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client of every upstream call; the proxy sends on its ``transport`` directly (see proxy.Proxy)."""
     client = httpx.AsyncClient(
-        transport=transport or PerUpstreamTransport(limits),
+        transport=transport or upstream_transport(settings),
         timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
         follow_redirects=False,  # a service's redirect is the caller's to follow
         trust_env=False,  # an HTTP_PROXY in the environment must not capture service-to-service calls
@@ -98,6 +103,7 @@ def _cached(
 def _runtime(
     settings: Settings,
     http: httpx.AsyncClient,
+    transport: httpx.AsyncBaseTransport,
     signer: ContextSigner,
     metrics: Metrics,
     cache_metrics: DecisionCacheMetrics | None = None,
@@ -113,16 +119,20 @@ def _runtime(
         timeout_s=settings.jwks_timeout_s,
     )
     verifier = TokenVerifier(
-        jwks, issuer=settings.token_issuer, audience=settings.token_audience, leeway_s=settings.token_leeway_s
+        jwks,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        leeway_s=settings.token_leeway_s,
+        cache_size=settings.verified_token_cache_size,
     )
     decisions = DecisionClient(
         settings.services["delegation"],
-        http,
+        transport,
         timeout_s=settings.decision_timeout_s,
         internal_api_key=settings.internal_api_key,
     )
     source, invalidation = _cached(settings, decisions, cache_metrics)
-    proxy = Proxy(settings.services, http, signer, UpstreamMetrics(metrics.registry))
+    proxy = Proxy(settings.services, transport, signer, UpstreamMetrics(metrics.registry), timeout=http.timeout)
     revocation = revocation_guard(
         http=http,
         identity_url=settings.services["identity"],
@@ -242,10 +252,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with new_http_client(settings, transport) as http:
+        upstream = transport or upstream_transport(settings)
+        async with new_http_client(settings, upstream) as http:
             limiter = build_limiter(settings, buckets, rate_limit_metrics)
             runtime = _runtime(
-                settings, http, signer, metrics, cache_metrics, limiter, upstream_errors, revocation_metrics
+                settings, http, upstream, signer, metrics, cache_metrics, limiter, upstream_errors, revocation_metrics
             )
             app.state.gateway = runtime
             if runtime.invalidation is not None:

@@ -364,24 +364,27 @@ class RevocationStatusClient:
         self._headers = internal_headers(internal_api_key)
         self._clock = clock
         self._max_size = max_size
-        self._answers: OrderedDict[tuple[Any, ...], tuple[float, str | None]] = OrderedDict()
+        self._answers: OrderedDict[tuple[str | float | None, ...], tuple[float, str | None]] = OrderedDict()
 
     async def reason(self, principal: Principal, metrics: RevocationMetrics) -> str | None:
-        query = TokenRevocationQuery(
-            jti=principal.token_id,
-            sub=principal.subject.removeprefix("client:") if principal.subject_type == "client" else principal.subject,
-            iat=principal.issued_at,
-            client_id=principal.client_id,
-            sid=principal.session_id,
-        )
-        key = tuple(query.model_dump().values())
+        sub = principal.subject.removeprefix("client:") if principal.subject_type == "client" else principal.subject
+        # What identity is asked about, as a key: the query model is built only when identity is asked.
+        key = (principal.token_id, sub, principal.issued_at, principal.client_id, principal.session_id)
         known = self._answers.get(key)
         if known is not None and self._clock() - known[0] < self._ttl_s:
             metrics.checks.labels("cached").inc()
             return known[1]
         asked_at = self._clock()
         metrics.checks.labels("identity").inc()
-        status = await self._ask(query)
+        status = await self._ask(
+            TokenRevocationQuery(
+                jti=principal.token_id,
+                sub=sub,
+                iat=principal.issued_at,
+                client_id=principal.client_id,
+                sid=principal.session_id,
+            )
+        )
         reason = (status.reason or "revoked") if status.revoked else None
         self._answers[key] = (asked_at, reason)
         self._answers.move_to_end(key)
