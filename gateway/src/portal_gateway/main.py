@@ -31,7 +31,7 @@ from portal_gateway.edge_metrics import UpstreamErrors
 from portal_gateway.errors import GatewayInternalError, UpstreamUnavailable
 from portal_gateway.health import stack_health
 from portal_gateway.outages.feature import OutageFeature
-from portal_gateway.pools import PerUpstreamTransport
+from portal_gateway.pools import UpstreamTransport
 from portal_gateway.proxy import Proxy, UpstreamMetrics
 from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetrics, admission, build_limiter
 from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
@@ -63,14 +63,13 @@ class GatewayRuntime:
 
 
 def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    per_upstream = settings.connections_per_upstream
-    limits = httpx.Limits(
-        max_connections=min(settings.max_connections, per_upstream),
-        max_keepalive_connections=min(settings.max_keepalive_connections, per_upstream),
-        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+    network = UpstreamTransport(
+        connections_per_upstream=settings.connections_per_upstream,
+        max_connections=settings.max_connections,
+        keepalive_expiry_s=KEEPALIVE_EXPIRY_S,
     )
     client = httpx.AsyncClient(
-        transport=transport or PerUpstreamTransport(limits),
+        transport=transport or network,
         timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
         follow_redirects=False,  # a service's redirect is the caller's to follow
         trust_env=False,  # an HTTP_PROXY in the environment must not capture service-to-service calls
