@@ -70,7 +70,7 @@ USER = "bench-bam-1"
 # Delegation's database: PostgreSQL (production mode; the local cluster) or SQLite (the `make run` default).
 DATABASE = os.environ.get("BENCH_DATABASE", "postgresql")
 TARGET_RATIO = 0.30
-GATEWAY_CONFIGURATIONS = ("gateway_no_decision_cache", "gateway_decision_cache", "gateway_decision_cache_large_pool")
+GATEWAY_CONFIGURATIONS = ("gateway_no_decision_cache", "gateway_decision_cache")
 SERVICES = ["identity", "business-registry", "delegation", "ledger", "rulings", "notifications"]
 TARGET_P99_MS = 50.0
 
@@ -434,17 +434,6 @@ def main() -> None:
                     gateway_config
                     | {"decision_cache_ttl_s": 5.0, "decision_events_session_timeout_ms": 1000}
                     | {"decision_events_heartbeat_interval_ms": 100},
-                    f"{urls['gateway']}{path}",
-                    auth,
-                ),
-                # As before per-upstream pools: up to 512 connections (128 kept alive) to delegation. httpcore's
-                # pool bookkeeping is quadratic in the connections it holds (see portal_gateway.pools).
-                "gateway_decision_cache_large_pool": (
-                    "gateway",
-                    gateway_config
-                    | {"decision_cache_ttl_s": 5.0, "decision_events_session_timeout_ms": 1000}
-                    | {"decision_events_heartbeat_interval_ms": 100}
-                    | {"connections_per_upstream": 512},
                     f"{urls['gateway']}{path}",
                     auth,
                 ),

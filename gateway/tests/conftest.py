@@ -33,7 +33,7 @@ from identity.main import create_app as create_identity_app
 from portal_gateway.config import Settings
 from portal_gateway.decisions import Decision, DecisionRequest
 from portal_gateway.main import KEEPALIVE_EXPIRY_S, create_app
-from portal_gateway.pools import PerUpstreamTransport
+from portal_gateway.pools import UpstreamTransport
 from portal_runtime.access import Acting, access
 from portal_runtime.context import ContextVerifier, CurrentContext, generate_signing_key
 from portal_runtime.messaging import utcnow
@@ -159,7 +159,9 @@ class AppRouter(httpx.AsyncBaseTransport):
     def __init__(self, apps: dict[str, Any]) -> None:
         self._apps = {httpx.URL(url).host: httpx.ASGITransport(app) for url, app in apps.items()}
         # The gateway's own transport (portal_gateway.pools), as in production.
-        self._network = PerUpstreamTransport(httpx.Limits(max_connections=16, keepalive_expiry=KEEPALIVE_EXPIRY_S))
+        self._network = UpstreamTransport(
+            connections_per_upstream=16, max_connections=512, keepalive_expiry_s=KEEPALIVE_EXPIRY_S
+        )
         self.requests: list[httpx.Request] = []
 
     def count(self, host_url: str, path: str | None = None) -> int:

@@ -1,212 +1,224 @@
-"""One connection pool per upstream: a service that hangs holds only its own connections."""
+"""The transport to the upstream services (aiohttp's pool under httpx), against real sockets: per-upstream caps,
+failures classed by whether the request may have been delivered, and requests and answers passed through as
+they are."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import gzip
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 
 from portal_gateway.config import Settings
 from portal_gateway.main import new_http_client
-from portal_gateway.pools import PerUpstreamTransport
-from portal_runtime.testing.infra import free_port
+from portal_gateway.pools import UpstreamTransport
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _serve(handler: Handler) -> tuple[asyncio.Server, str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
 @pytest.fixture
-async def answering_server() -> AsyncIterator[str]:
-    """A real server answering every request with a small 200, keeping the connection open."""
+async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(handler: Handler) -> str:
+        server, url = await _serve(handler)
+        servers.append(server)
+        return url
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """The request head and its body (Content-Length or chunked)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lower = head.lower()
+    if b"content-length:" in lower:
+        length = int(lower.split(b"content-length:")[1].split(b"\r\n")[0])
+        return head, await reader.readexactly(length)
+    if b"transfer-encoding: chunked" in lower:
+        body = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                return head, body
+            body += chunk[:-2]
+    return head, b""
+
+
+@pytest.fixture
+async def answering_server(serve: Callable[[Handler], Awaitable[str]]) -> str:
+    """Answers every request with a small 200, keeping the connection open."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while await reader.readuntil(b"\r\n\r\n"):
+            while True:
+                await _read_request(reader)
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
+    return await serve(answer)
 
 
-async def test_a_hung_service_exhausts_only_its_own_pool(silent_server: str, answering_server: str) -> None:
+async def test_a_hung_service_exhausts_only_its_own_connections(silent_server: str, answering_server: str) -> None:
     settings = Settings(environment="test", connections_per_upstream=2, read_timeout_s=5.0)
     async with new_http_client(settings) as http:
-        assert isinstance(http._transport, PerUpstreamTransport)
+        assert isinstance(http._transport, UpstreamTransport)
         hung = [asyncio.create_task(http.get(f"{silent_server}/slow")) for _ in range(2)]
         await asyncio.sleep(0.2)  # both connections of the hung service are taken
 
-        # Its third request waits for one of its two connections...
-        with pytest.raises(httpx.PoolTimeout):
-            await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(5.0, pool=0.3))
+        # Its third request waits for one of its two connections, and is not delivered...
+        with pytest.raises(httpx.ConnectTimeout):
+            await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(5.0, pool=0.3, connect=0.1))
         # ...while another service answers at once, on connections of its own.
         answered = await asyncio.gather(*(http.get(f"{answering_server}/fast", timeout=2.0) for _ in range(5)))
         assert [r.status_code for r in answered] == [200] * 5
-        assert http._transport.pool_count() == 2
         for task in hung:
             task.cancel()
         await asyncio.gather(*hung, return_exceptions=True)
 
 
-def test_the_pool_limit_is_per_upstream_within_the_overall_caps() -> None:
-    assert Settings(environment="test").connections_per_upstream == 16
-    with pytest.raises(ValueError):
-        Settings(environment="test", connections_per_upstream=0)
-
-
-async def test_every_permit_to_enter_a_pool_comes_back(answering_server: str) -> None:
-    settings = Settings(environment="test", connections_per_upstream=2)
-    closed = f"http://127.0.0.1:{free_port()}"
-    async with new_http_client(settings) as http:
-        transport = http._transport
-        assert isinstance(transport, PerUpstreamTransport)
-
-        answered = await asyncio.gather(*(http.get(f"{answering_server}/fast", timeout=5.0) for _ in range(20)))
-        assert [r.status_code for r in answered] == [200] * 20
-        assert transport.admitted(answering_server) == 0
-
-        async with http.stream("GET", f"{answering_server}/streamed") as streamed:
-            assert streamed.status_code == 200
-            assert transport.admitted(answering_server) == 1  # held until the body is closed
-        assert transport.admitted(answering_server) == 0
-
-        for _ in range(3):
-            with pytest.raises(httpx.ConnectError):
-                await http.get(closed, timeout=2.0)
-        assert transport.admitted(closed) == 0
-
-
-@pytest.fixture
-async def counting_server() -> AsyncIterator[tuple[str, list[int]]]:
-    """A real server answering 200 with the request count of its connection; closes a connection when the path
-    says so. Yields its URL and the requests served per connection, in the order the connections came."""
-    per_connection: list[int] = []
+async def test_connections_are_reused(serve: Callable[[Handler], Awaitable[str]]) -> None:
+    connections = 0
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        index = len(per_connection)
-        per_connection.append(0)
+        nonlocal connections
+        connections += 1
         try:
-            while head := await reader.readuntil(b"\r\n\r\n"):
-                per_connection[index] += 1
-                close = b"/close" in head.split(b"\r\n", 1)[0]
-                body = str(per_connection[index]).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
-                await writer.drain()
-                if close:  # without `Connection: close`: the client learns it only from the socket
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", per_connection
-    finally:
-        server.close()
-
-
-async def test_connections_are_reused_and_one_the_service_closed_is_not(
-    counting_server: tuple[str, list[int]],
-) -> None:
-    url, per_connection = counting_server
-    settings = Settings(environment="test", connections_per_upstream=2)
-    async with new_http_client(settings) as http:
-        in_turn = [(await http.get(f"{url}/a")).text for _ in range(5)]
-        assert in_turn == ["1", "2", "3", "4", "5"]  # one connection, kept alive
-
-        assert (await http.get(f"{url}/close")).text == "6"
-        await asyncio.sleep(0.1)  # the service has closed that connection while it sits idle in the pool
-        assert (await http.get(f"{url}/a")).text == "1"  # a new connection, no error
-
-        concurrent = await asyncio.gather(*(http.get(f"{url}/a") for _ in range(10)))
-        assert all(r.status_code == 200 for r in concurrent)
-    assert len(per_connection) <= 3  # never more than the pool's two at once, plus the one closed
-
-
-async def test_transport_failures_are_httpx_errors(silent_server: str, garbage_server: str) -> None:
-    settings = Settings(environment="test", connections_per_upstream=2)
-    async with new_http_client(settings) as http:
-        with pytest.raises(httpx.ReadTimeout):
-            await http.get(silent_server, timeout=0.2)
-        with pytest.raises(httpx.RemoteProtocolError):
-            await http.get(garbage_server)
-        with pytest.raises(httpx.UnsupportedProtocol):
-            await http.get("ftp://127.0.0.1/file")
-        assert http._transport.admitted(silent_server) == 0
-        assert http._transport.admitted(garbage_server) == 0
-
-
-async def test_an_idle_connection_past_its_keep_alive_is_not_reused(counting_server: tuple[str, list[int]]) -> None:
-    url, per_connection = counting_server
-    transport = PerUpstreamTransport(httpx.Limits(max_connections=2, keepalive_expiry=0.05))
-    async with httpx.AsyncClient(transport=transport) as http:
-        assert (await http.get(f"{url}/a")).text == "1"
-        assert (await http.get(f"{url}/a")).text == "2"
-        await asyncio.sleep(0.1)
-        assert (await http.get(f"{url}/a")).text == "1"
-    assert per_connection == [2, 1]
-
-
-async def test_a_cancelled_request_gives_back_its_permit(silent_server: str, answering_server: str) -> None:
-    settings = Settings(environment="test", connections_per_upstream=1)
-    async with new_http_client(settings) as http:
-        transport = http._transport
-        assert isinstance(transport, PerUpstreamTransport)
-        waiting = asyncio.create_task(http.get(f"{silent_server}/slow"))
-        await asyncio.sleep(0.1)
-        assert transport.admitted(silent_server) == 1
-        waiting.cancel()
-        await asyncio.gather(waiting, return_exceptions=True)
-        assert transport.admitted(silent_server) == 0
-
-        answered = await http.get(f"{answering_server}/fast", timeout=2.0)
-        assert answered.status_code == 200
-        # The one permit of the hung service is free again: a new request gets a connection (and times out
-        # reading, not waiting for the pool).
-        with pytest.raises(httpx.ReadTimeout):
-            await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(0.2, pool=5.0))
-
-
-@pytest.fixture
-async def echo_server() -> AsyncIterator[str]:
-    """A real server answering each request with its body (Content-Length or chunked), keeping the connection."""
-
-    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while head := await reader.readuntil(b"\r\n\r\n"):
-                fields = dict(line.lower().split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
-                if b"content-length" in fields:
-                    body = await reader.readexactly(int(fields[b"content-length"]))
-                else:  # chunked
-                    body = b""
-                    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-                        body += await reader.readexactly(size)
-                        await reader.readexactly(2)
-                    await reader.readexactly(2)
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            while True:
+                await _read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 
-    server = await asyncio.start_server(echo, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
+    url = await serve(answer)
+    async with new_http_client(Settings(environment="test")) as http:
+        for _ in range(20):
+            assert (await http.get(f"{url}/again")).text == "ok"
+    assert connections == 1
 
 
-async def test_request_bodies_are_sent_sized_or_streamed(echo_server: str) -> None:
-    async def parts() -> AsyncIterator[bytes]:
-        for n in range(3):
-            yield b"part-%d;" % n
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    server, url = await _serve(lambda reader, writer: asyncio.sleep(0))
+    server.close()
+    await server.wait_closed()
+    async with new_http_client(Settings(environment="test")) as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get(f"{url}/gone")
+
+
+async def test_no_answer_in_time_is_a_read_timeout(silent_server: str) -> None:
+    async with new_http_client(Settings(environment="test")) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(f"{silent_server}/slow", timeout=httpx.Timeout(0.3))
+
+
+async def test_a_service_hanging_up_after_the_request_is_not_a_connect_error(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    # The request may have been acted on: classing it as "not delivered" would let the store-and-forward queue
+    # send it twice.
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.close()
+
+    url = await serve(hang_up)
+    async with new_http_client(Settings(environment="test")) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(f"{url}/declarations", json={"n": 1})
+
+
+async def test_a_truncated_body_fails_while_streaming(serve: Callable[[Handler], Awaitable[str]]) -> None:
+    async def truncate(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly part")
+        await writer.drain()
+        writer.close()
+
+    url = await serve(truncate)
+    async with new_http_client(Settings(environment="test")) as http:
+        async with http.stream("GET", f"{url}/big") as response:
+            assert response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):
+                await response.aread()
+
+
+async def test_requests_and_answers_pass_through_as_they_are(serve: Callable[[Handler], Awaitable[str]]) -> None:
+    seen: list[tuple[bytes, bytes]] = []
+    compressed = gzip.compress(b'{"a": 1}')
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                seen.append(await _read_request(reader))
+                writer.write(
+                    b"HTTP/1.1 201 Created\r\nset-cookie: a=1\r\nset-cookie: b=2\r\ncontent-encoding: gzip\r\n"
+                    + f"content-length: {len(compressed)}\r\n\r\n".encode()
+                    + compressed
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    url = await serve(record)
+
+    async def streamed() -> AsyncIterator[bytes]:
+        yield b"first,"
+        yield b"second"
 
     async with new_http_client(Settings(environment="test")) as http:
-        sized = await http.post(echo_server, content=b"x" * 100_000)
-        streamed = await http.post(echo_server, content=parts())
+        first = await http.post(
+            f"{url}/v1/items/a%2Fb?x=1%202", content=b"payload", headers={"accept-encoding": "identity"}
+        )
+        second = await http.post(f"{url}/v1/stream", content=streamed())
 
-    assert sized.content == b"x" * 100_000
-    assert streamed.content == b"part-0;part-1;part-2;"
+    head, body = seen[0]
+    assert head.startswith(b"POST /v1/items/a%2Fb?x=1%202 HTTP/1.1\r\n")  # the path as the caller encoded it
+    assert body == b"payload"
+    assert b"accept-encoding: identity" in head.lower()
+    assert b"cookie" not in seen[1][0].lower()  # the first answer's cookies are not sent back
+    assert seen[1][1] == b"first,second"  # a streamed body arrives whole (chunked)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert first.headers["content-encoding"] == "gzip"
+    assert first.content == b'{"a": 1}'  # httpx decodes; the proxy reads aiter_raw, untouched:
+    assert gzip.decompress(compressed) == b'{"a": 1}'
+
+
+async def test_the_raw_body_is_not_decompressed(serve: Callable[[Handler], Awaitable[str]]) -> None:
+    compressed = gzip.compress(b"hello")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\n"
+            + f"content-length: {len(compressed)}\r\n\r\n".encode()
+            + compressed
+        )
+        await writer.drain()
+
+    url = await serve(answer)
+    async with new_http_client(Settings(environment="test")) as http:
+        async with http.stream("GET", f"{url}/z") as response:
+            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert raw == compressed
+
+
+def test_the_connection_caps_are_settings() -> None:
+    assert Settings(environment="test").connections_per_upstream == 16
+    with pytest.raises(ValueError):
+        Settings(environment="test", connections_per_upstream=0)
+    with pytest.raises(ValueError):
+        Settings(environment="test", max_connections=0)

@@ -69,9 +69,8 @@ class Settings(PortalSettings):
     read_timeout_s: float = 15.0
     decision_timeout_s: float = 3.0
     health_timeout_s: float = 2.0
-    max_connections: int = 512
-    max_keepalive_connections: int = 128
-    # Each upstream service has its own pool of at most this many connections (see portal_gateway.pools).
+    max_connections: int = Field(default=512, ge=1)  # to all upstreams together
+    # Each upstream service gets at most this many connections of the pool (see portal_gateway.pools).
     connections_per_upstream: int = Field(default=16, ge=1)
 
     # Decisions are cached this long at most (0: no cache), and dropped sooner by delegation's change events.

@@ -31,7 +31,7 @@ from portal_gateway.edge_metrics import UpstreamErrors
 from portal_gateway.errors import GatewayInternalError, UpstreamUnavailable
 from portal_gateway.health import stack_health
 from portal_gateway.outages.feature import OutageFeature
-from portal_gateway.pools import PerUpstreamTransport
+from portal_gateway.pools import UpstreamTransport
 from portal_gateway.proxy import Proxy, UpstreamMetrics
 from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetrics, admission, build_limiter
 from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
@@ -62,14 +62,12 @@ class GatewayRuntime:
     revocation: RevocationGuard | None = None
 
 
-def upstream_transport(settings: Settings) -> PerUpstreamTransport:
-    per_upstream = settings.connections_per_upstream
-    limits = httpx.Limits(
-        max_connections=min(settings.max_connections, per_upstream),
-        max_keepalive_connections=min(settings.max_keepalive_connections, per_upstream),
-        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+def upstream_transport(settings: Settings) -> UpstreamTransport:
+    return UpstreamTransport(
+        connections_per_upstream=settings.connections_per_upstream,
+        max_connections=settings.max_connections,
+        keepalive_expiry_s=KEEPALIVE_EXPIRY_S,
     )
-    return PerUpstreamTransport(limits)
 
 
 def new_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
