@@ -23,6 +23,19 @@ BALANCE = f"/v1/businesses/{BN}/balance"
 ROLE_SCOPES = ["financial:read", "financial:write", "payments:read", "payments:write"]
 
 
+async def test_the_same_caller_acting_the_same_way_sends_one_context_token(stack: Stack) -> None:
+    # Signed once and reused (half its lifetime), so services recognise it without verifying it again.
+    stack.grants.grant(stack.user, BN, ROLE_SCOPES, role="editor")
+    headers = stack.bearer(scopes=["financial:read"])
+
+    first = await stack.client.get(BALANCE, headers=headers | {"X-Request-ID": "req-first-0001"})
+    second = await stack.client.get(BALANCE, headers=headers | {"X-Request-ID": "req-second-0002"})
+
+    received = [stack.received_headers(r.json()) for r in (first, second)]
+    assert received[0]["x-portal-context"] == received[1]["x-portal-context"]
+    assert [r["x-request-id"] for r in received] == [["req-first-0001"], ["req-second-0002"]]
+
+
 async def test_the_context_token_verifies_and_carries_business_and_effective_scopes(stack: Stack) -> None:
     stack.grants.grant(stack.user, BN, ROLE_SCOPES, role="editor", visibility=["client_submitted"])
     headers = stack.bearer(
@@ -43,7 +56,9 @@ async def test_the_context_token_verifies_and_carries_business_and_effective_sco
     assert (context.role, context.visibility, context.program_accounts) == ("editor", ["client_submitted"], None)
     assert context.mfa is True
     assert context.client_id == "broker-app"  # the application the user's token was issued to
-    assert context.request_id == "req-forward-0001"
+    # The request id travels in its header, not in the context: the same caller's contexts share one token.
+    assert context.request_id == ""
+    assert stack.received_headers(echo)["x-request-id"] == ["req-forward-0001"]
     assert stack.grants.asked == [
         DecisionRequest(user_id=stack.user, business=BN, program_account=None, scope="financial:read")
     ]

@@ -37,9 +37,13 @@ class Authorizer:
         self._revocation = revocation
 
     async def context_for(
-        self, match: RouteMatch, authorization: str | None, request_id: str, admit: Admit | None = None
+        self, match: RouteMatch, authorization: str | None, admit: Admit | None = None
     ) -> InternalContext | None:
         """None for public operations: they ignore any token, so a stale one never blocks a login.
+
+        The context names no request (the request id travels in ``X-Request-ID``): the same caller acting the same
+        way gets the same context, so its signed token is reused and services recognise it without verifying it
+        again (:class:`portal_runtime.context.ContextSigner`, ``ContextVerifier``).
 
         ``admit`` sees the verified caller (None on public operations) before any decision is asked for, and may
         refuse the request by raising (the rate limits)."""
@@ -54,11 +58,11 @@ class Authorizer:
         if admit is not None:
             await admit(principal)
         if acting is Acting.SELF:
-            return self._self_context(match, principal, request_id)
-        return await self._business_context(match, principal, request_id)
+            return self._self_context(match, principal)
+        return await self._business_context(match, principal)
 
     @staticmethod
-    def _self_context(match: RouteMatch, principal: Principal, request_id: str) -> InternalContext:
+    def _self_context(match: RouteMatch, principal: Principal) -> InternalContext:
         scope = match.operation.scope
         if scope and scope not in principal.scopes:
             raise token_lacks(scope)
@@ -66,12 +70,11 @@ class Authorizer:
             subject=principal.subject,
             subject_type=principal.subject_type,
             scopes=sorted(principal.scopes),
-            request_id=request_id,
             mfa=principal.mfa,
             client_id=principal.client_id,
         )
 
-    async def _business_context(self, match: RouteMatch, principal: Principal, request_id: str) -> InternalContext:
+    async def _business_context(self, match: RouteMatch, principal: Principal) -> InternalContext:
         business, program_account, scope = match.business, match.program_account, match.operation.scope
         assert business is not None and scope is not None  # the route table refuses operations without them
         if not BN9.fullmatch(business) or (program_account is not None and not BN15.fullmatch(program_account)):
@@ -84,7 +87,7 @@ class Authorizer:
             raise NotFound(f"Program account {program_account} does not belong to business {business}.")
         _check_token_restrictions(principal, business, program_account)
         if principal.subject_type == "client":
-            return _client_context(principal, business, scope, request_id)
+            return _client_context(principal, business, scope)
         decision = await self._decisions.decide(
             DecisionRequest(user_id=principal.subject, business=business, program_account=program_account, scope=scope)
         )
@@ -98,7 +101,6 @@ class Authorizer:
             via_provider=decision.via_provider,
             visibility=decision.visibility,
             role=decision.role,
-            request_id=request_id,
             mfa=principal.mfa,
             client_id=principal.client_id,
         )
@@ -118,7 +120,7 @@ def _check_token_restrictions(principal: Principal, business: str, program_accou
             raise NotForProgramAccount(f"The access token does not cover program account {program_account}.")
 
 
-def _client_context(principal: Principal, business: str, scope: str, request_id: str) -> InternalContext:
+def _client_context(principal: Principal, business: str, scope: str) -> InternalContext:
     """An API client acts as its own business: no user, so no delegation decision; its token's scopes (those an
     account manager gave it) are its rights, and it sees all of its business (no provider, no visibility filter)."""
     if scope not in principal.scopes:
@@ -129,7 +131,6 @@ def _client_context(principal: Principal, business: str, scope: str, request_id:
         business=business,
         program_accounts=None,
         scopes=sorted(principal.scopes),
-        request_id=request_id,
         mfa=principal.mfa,
         client_id=principal.client_id,
     )

@@ -172,7 +172,7 @@ async def forward(request: Request) -> Response:
     outages.refuse_if_down(request, match)  # the outage is already known: not counted as a new upstream failure
     try:
         admit = admission(gateway.limiter, request)
-        context = await gateway.authorizer.context_for(match, request.headers.get("authorization"), request_id, admit)
+        context = await gateway.authorizer.context_for(match, request.headers.get("authorization"), admit)
         if outages.stores(match):
             response = await outages.submit(request, match, context, request_id, gateway.proxy)
         else:

@@ -227,7 +227,7 @@ class OutageFeature:
 
     async def caller(self, authorization: str | None) -> str:
         """The subject of a valid access token (401 otherwise)."""
-        context = await self._authorizer.context_for(RouteMatch(SUBMISSION_OPERATION, {}), authorization, "")
+        context = await self._authorizer.context_for(RouteMatch(SUBMISSION_OPERATION, {}), authorization)
         assert context is not None
         return context.subject
 

@@ -37,7 +37,11 @@ class InternalContext(BaseModel):
     via_provider: str | None = Field(default=None, description="Provider BN9 the caller acts through.")
     visibility: list[str] = Field(default_factory=list)
     role: str | None = None
-    request_id: str = ""
+    request_id: str = Field(
+        default="",
+        description="Empty from the gateway: the request id travels in X-Request-ID, so that identical contexts "
+        "share one signed token.",
+    )
     mfa: bool = False
     client_id: str | None = Field(
         default=None, description="The OAuth client (application) the caller's token was issued to, if any."
