@@ -24,19 +24,26 @@ completed request, from /proc: a cost that does not depend on the share of the c
 excludes requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s".
 Results go to ``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24, a two-core machine shared with other jobs; the JSON has the numbers):
+Findings (2026-11-24, quiet two-core machine; the JSON has the numbers):
 
-- The targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections) are not met, and cannot
-  be on this machine while the upstream read itself serves about 2% of the bare app's rate: delegation spends
-  ~4 ms of CPU per business-scoped read (FastAPI, two ORM queries, context verification), so with 64 requests
-  in flight Little's law puts the mean latency of anything behind it above 250 ms (``mean_latency_floor_ms``).
-- In the gateway, py-spy showed two hot spots. (1) httpcore imports ``sniffio`` on every pooled request; it was
-  not installed (anyio no longer depends on it), so each import failed after scanning sys.path: ~26% of the
-  gateway's CPU. Fixed by depending on sniffio. (2) httpcore's pool bookkeeping is quadratic in the connections
-  it holds (``_assign_requests_to_connections``: ~37% of the CPU at 64 concurrent requests): with one shared
-  pool of up to 512 connections the gateway spent ~10 ms of CPU per request, with 16 connections ~4 ms and
-  twice the throughput. Fixed with one pool of 16 per upstream (``portal_gateway.pools``), so a hung service
-  cannot take the connections of the others either; ``gateway_decision_cache_large_pool`` keeps the old size.
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 11,388
+  req/s (0.087 ms CPU a request); through the gateway with the decision cache 742 req/s, p99 218 ms (6.5% of the
+  bare app, 74% of the upstream read alone: 1,002 req/s). The gateway spends 0.82 ms of CPU a request on its
+  own core, so it could pass ~1,200 req/s; what holds the path is the second core, shared by wrk, PostgreSQL
+  and delegation (0.97-1.07 ms of CPU a read). With 64 requests always in flight Little's law then puts the mean
+  latency near 85 ms whatever the gateway does (``mean_latency_floor_ms``). Reaching 30% would need both the
+  gateway and the service read about four times cheaper, or more cores than this machine has.
+- What was removed on the way (gateway CPU per request 3.46 -> 0.82 ms, delegation's read 3.9 -> 1.0 ms), each
+  found with py-spy: httpcore imported ``sniffio`` on every request (missing, so each import scanned sys.path);
+  httpcore's pool walked every connection on each request (replaced by aiohttp's pool under the httpx API,
+  ``portal_gateway.pools``); each access token was verified again (verified tokens are remembered until they
+  expire or their key leaves the JWKS, revocation still checked per request); the access log woke a writer
+  thread per line (now batched); each context was signed for one request (contexts name no request now, so one
+  token is reused and services recognise it without verifying it, ``delegation_context_tokens``); delegation
+  pinged PostgreSQL at each checkout, opened a transaction for a read, issued four statements, and churned
+  overflow connections (now: a ping only after 10 s idle, autocommit reads, one statement, a fixed pool).
+- What is left in the gateway's profile is flat (uvicorn's send ~7%, then the request-id and metrics
+  middlewares, FastAPI routing, aiohttp's request building, the access-log record, each 1-4%).
 """
 
 from __future__ import annotations
