@@ -186,3 +186,25 @@ def test_a_stream_that_does_not_drain_never_blocks_the_writers_and_loses_nothing
     stream.unblocked.set()
     writer.stop()
     assert stream.getvalue().splitlines() == ["before", *(f"line {n}" for n in range(10_000))]
+
+
+def test_lines_waiting_for_a_stuck_stream_are_bounded_the_oldest_dropped_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stream = Stream()
+    stream.unblocked.clear()
+    writer = LineWriter(stream, interval_s=0.001, max_pending=3)
+    writer.write("before")
+    deadline = time.monotonic() + 5
+    while stream.writes == 0 and time.monotonic() < deadline:  # the writer thread is now stuck in write()
+        time.sleep(0.001)
+
+    for n in range(5):
+        writer.write(f"line {n}")
+    assert writer.dropped == 2
+
+    stream.unblocked.set()
+    with caplog.at_level(logging.WARNING, logger="portal_gateway.accesslog"):
+        writer.stop()
+    assert stream.getvalue().splitlines() == ["before", "line 2", "line 3", "line 4"]
+    assert "2 access-log lines were dropped" in caplog.text

@@ -38,6 +38,7 @@ ROUTE_TEMPLATE = "route_template"
 FLUSH_INTERVAL_S = 0.05
 # At exit, how long the last lines may take to write (a stdout that never drains must not hang the exit).
 STOP_TIMEOUT_S = 5.0
+MAX_PENDING_LINES = 100_000  # ~30 MB of lines waiting for a stdout that does not drain; older ones then go
 
 AccessLogFormat = Literal["json", "text", "off"]
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -74,18 +75,29 @@ class LineWriter:
     condition variable, a GIL handover) once per request, which cost the gateway ~10% of its CPU under load.
     Appending and taking lines are both thread-safe on a deque, so lines may come from any thread. ``stop``
     (registered at exit) writes whatever is left before returning: no line is lost at a graceful stop.
+
+    While the stream does not drain, at most ``max_pending`` lines wait: beyond that the oldest are dropped (memory
+    stays bounded whatever the log shipper does), counted in ``dropped``, and the count is reported on stderr once
+    the stream takes lines again.
     """
 
-    def __init__(self, stream: TextIO, interval_s: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(
+        self, stream: TextIO, interval_s: float = FLUSH_INTERVAL_S, max_pending: int = MAX_PENDING_LINES
+    ) -> None:
         self._stream = stream
         self._interval_s = interval_s
-        self._lines: deque[str] = deque()
+        self._lines: deque[str] = deque(maxlen=max_pending)
+        self.dropped = 0
+        self._reported = 0
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="access-log-writer", daemon=True)
         self._thread.start()
 
     def write(self, line: str) -> None:
-        self._lines.append(line)
+        lines = self._lines
+        if len(lines) == lines.maxlen:
+            self.dropped += 1  # approximate under concurrent writers; the deque itself stays bounded
+        lines.append(line)
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Writes the lines still pending, then ends the thread (waiting ``timeout_s`` at most)."""
@@ -107,6 +119,9 @@ class LineWriter:
             self._stream.flush()
         except (OSError, ValueError) as exc:  # a closed or broken stdout: the lines cannot be written anywhere
             log.error("%d access-log lines could not be written: %s", len(chunk), exc)
+        if self.dropped > self._reported:
+            log.warning("%d access-log lines were dropped: stdout did not drain", self.dropped - self._reported)
+            self._reported = self.dropped
 
 
 class LineHandler(logging.Handler):
