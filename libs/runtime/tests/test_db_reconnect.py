@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal_runtime.db import DatabaseUnavailable, create_engine
+from portal_runtime.problems import install_problem_handlers
 from portal_runtime.testing.infra import PostgresServer, free_port
 
 pytestmark = pytest.mark.integration
@@ -92,4 +95,29 @@ async def test_a_refused_connection_is_unavailable() -> None:
             await select_one(engine)
         assert isinstance(raised.value.__cause__, OSError)
     finally:
+        await engine.dispose()
+
+
+async def test_no_free_connection_in_time_is_a_503_database_busy(pg_url: str) -> None:
+    engine = create_engine(pg_url, pool_size=1, pool_timeout_s=0.2)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/read")
+    async def read() -> dict[str, int]:
+        return {"one": await select_one(engine)}
+
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test")
+    try:
+        async with engine.connect() as held:  # the pool's only connection, in use
+            await held.execute(text("SELECT 1"))
+            busy = await client.get("/read")
+        served = await client.get("/read")  # given back: the next request is served
+
+        assert busy.status_code == 503
+        assert busy.json()["code"] == "database_busy"
+        assert busy.headers["Retry-After"] == "1"
+        assert (served.status_code, served.json()) == (200, {"one": 1})
+    finally:
+        await client.aclose()
         await engine.dispose()

@@ -20,7 +20,8 @@ Instead:
 The pool keeps every connection it opened (up to ``POOL_SIZE``; no overflow): overflow connections are opened for
 a burst and closed after it, and under 64 concurrent reads that churn (TLS negotiation, authentication, the
 driver's first queries on each new connection) cost delegation ~20% of its CPU and three quarters of its
-throughput. A request beyond ``POOL_SIZE`` concurrent sessions waits for a connection instead (the previous
+throughput. A request beyond ``POOL_SIZE`` concurrent sessions waits for a connection instead, at most
+``POOL_TIMEOUT_S``, then gets a 503 ``database_busy`` with ``Retry-After`` (portal_runtime.problems; the previous
 ceiling was 30: 10 kept and 20 overflow).
 """
 
@@ -42,6 +43,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from portal_runtime.problems import ServiceUnavailable
 
 POOL_SIZE = 20
+POOL_TIMEOUT_S = 10.0
 IDLE_PING_AFTER_S = 10.0
 RECYCLE_AFTER_S = 1800
 # SQLSTATEs of a server going away: connection exceptions (class 08), and admin shutdown, crash shutdown,
@@ -77,7 +79,14 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, ping_idle_after_s: float = IDLE_PING_AFTER_S) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    ping_idle_after_s: float = IDLE_PING_AFTER_S,
+    pool_size: int = POOL_SIZE,
+    pool_timeout_s: float = POOL_TIMEOUT_S,
+) -> AsyncEngine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
@@ -85,7 +94,7 @@ def create_engine(url: str, *, echo: bool = False, ping_idle_after_s: float = ID
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=0, pool_recycle=RECYCLE_AFTER_S)
+        kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout_s, pool_recycle=RECYCLE_AFTER_S)
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

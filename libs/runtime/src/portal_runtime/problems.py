@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal_runtime.requestid import current_request_id
@@ -191,8 +192,20 @@ async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     return internal_error_response()  # reached only by apps without RequestIdMiddleware, which renders it itself
 
 
+async def _database_busy(_: Request, exc: Exception) -> JSONResponse:
+    """Every pooled database connection stayed in use for the pool timeout: the service is saturated, not broken."""
+    return problem_response(
+        503,
+        "database_busy",
+        "Database busy",
+        "Every database connection of this service is in use; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PortalError, _portal_error)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(Exception, _unhandled)
