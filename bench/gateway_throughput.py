@@ -26,14 +26,14 @@ Results go to ``bench/results/gateway-throughput.json``.
 
 Findings (2026-11-24, quiet two-core machine; the JSON has the numbers):
 
-- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 11,388
-  req/s (0.087 ms CPU a request); through the gateway with the decision cache 742 req/s, p99 218 ms (6.5% of the
-  bare app, 74% of the upstream read alone: 1,002 req/s). The gateway spends 0.82 ms of CPU a request on its
-  own core, so it could pass ~1,200 req/s; what holds the path is the second core, shared by wrk, PostgreSQL
-  and delegation (0.97-1.07 ms of CPU a read). With 64 requests always in flight Little's law then puts the mean
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 11,116
+  req/s (0.09 ms CPU a request); through the gateway with the decision cache 821 req/s, p99 196 ms (7.4% of the
+  bare app, 86% of the upstream read alone: 956 req/s). The gateway spends 0.76 ms of CPU a request on its
+  own core, so it could pass ~1,300 req/s; what holds the path is the second core, shared by wrk, PostgreSQL
+  and delegation (~1.0 ms of CPU a read). With 64 requests always in flight Little's law then puts the mean
   latency near 85 ms whatever the gateway does (``mean_latency_floor_ms``). Reaching 30% would need both the
   gateway and the service read about four times cheaper, or more cores than this machine has.
-- What was removed on the way (gateway CPU per request 3.46 -> 0.82 ms, delegation's read 3.9 -> 1.0 ms), each
+- What was removed on the way (gateway CPU per request 3.46 -> 0.76 ms, delegation's read 3.9 -> 1.0 ms), each
   found with py-spy: httpcore imported ``sniffio`` on every request (missing, so each import scanned sys.path);
   httpcore's pool walked every connection on each request (replaced by aiohttp's pool under the httpx API,
   ``portal_gateway.pools``); each access token was verified again (verified tokens are remembered until they
