@@ -4,12 +4,13 @@ index off."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from delegation.decisions import service
+from delegation.decisions import loader, service
 from delegation.decisions.live import live_index
 from delegation.groups.worker import run_pending
 from delegation.relationships.expiry import expire_relationships
@@ -195,3 +196,39 @@ async def test_between_a_commit_and_its_reload_decisions_read_the_tables(portal:
     assert seen and all(stood_aside for stood_aside, _ in seen)
     assert seen[-1][1] == "editor"  # the approval's commit, answered from the tables
     assert live.usable() is not None
+
+
+async def test_while_a_change_from_the_feed_is_reloaded_decisions_read_the_tables(
+    portal: Portal, monkeypatch: Any
+) -> None:
+    """A reload drops the rows it reads again: a decision in between must not find the employee gone. The
+    replicas' feed re-delivers this process's own events too, right after the commit had been applied."""
+    live = live_index(portal.runtime)
+    assert live is not None
+    await portal.register()
+    await portal.employ("clerk", Role.EDITOR)
+    reloading, release = asyncio.Event(), asyncio.Event()
+    real_apply = loader.apply
+
+    async def paused_apply(*args: Any) -> None:
+        reloading.set()
+        await release.wait()
+        await real_apply(*args)
+
+    monkeypatch.setattr(loader, "apply", paused_apply)
+    granted = EventRecord(
+        type="delegation.employee.access_granted.v1",
+        source="delegation",
+        data={"bn": BN, "user_id": "clerk", "role": "editor", "programs": None},
+        partition_key=BN,
+        topic="delegation",
+    )
+    reload = asyncio.create_task(live.changed([granted]))
+    await reloading.wait()
+
+    assert live.usable() is None
+    assert (await portal.decide("clerk"))["role"] == "editor"  # from the tables
+    release.set()
+    await reload
+    assert live.usable() is not None
+    assert (await portal.decide("clerk"))["role"] == "editor"

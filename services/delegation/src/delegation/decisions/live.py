@@ -66,7 +66,8 @@ class LiveIndex:
         self._pending: list[Change] = []
         self._synced_epoch: int | None = None
         self._rebuild_task: asyncio.Task[None] | None = None
-        self._committing = 0  # units of work of this process between their commit and the reload of their rows
+        # Units of work of this process between their commit and the reload of their rows, and reloads under way.
+        self._committing = 0
         self.answered = 0  # decisions answered from the index
         self.bypassed = 0  # decisions that took the SQL path (index not usable now)
 
@@ -159,8 +160,14 @@ class LiveIndex:
                     return
                 if self.index is None:
                     return
-                async with self._sessions() as session:
-                    await loader.apply(session, self.index, changes)
+                # Reloading a row drops it, then reads it again: between the two the index lacks it. It stands
+                # aside meanwhile (a change read from the feed has no commit of this process holding it aside).
+                self._committing += 1
+                try:
+                    async with self._sessions() as session:
+                        await loader.apply(session, self.index, changes)
+                finally:
+                    self._committing -= 1
         except Exception:
             log.exception("decision index reload failed; decisions read the tables until it is rebuilt")
             self._broken = True
