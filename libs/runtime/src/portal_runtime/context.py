@@ -80,8 +80,8 @@ class ContextSigner:
 
     Reuse is sound because the token is exactly the context: the same content is the same authority, whichever
     request carries it. It still expires as any token does; a reused one has more than half its ``ttl_s`` left. A
-    context that names its request (``request_id``, as the gateway's do) is distinct for every request and is
-    signed each time.
+    context that names its request (``request_id``; the gateway's do not, the id travels in X-Request-ID) is
+    distinct for every request and is signed each time.
     """
 
     def __init__(
