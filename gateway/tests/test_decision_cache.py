@@ -217,9 +217,9 @@ def feed_for(c: Cached, clock: Callable[[], float] | None = None) -> Invalidatio
     )
 
 
-def deliver(feed: InvalidationFeed, record: EventRecord) -> None:
+async def deliver(feed: InvalidationFeed, record: EventRecord) -> None:
     key, value, _ = encode(record)
-    feed._apply(key, value)
+    await feed.receive([(key, value, TOPIC)])
 
 
 async def test_an_event_drops_every_entry_of_the_business_it_is_keyed_by() -> None:
@@ -229,7 +229,7 @@ async def test_an_event_drops_every_entry_of_the_business_it_is_keyed_by() -> No
     await c.ask(BN, program_account=BN15)
     await c.ask(BN, user="another-user")
     await c.ask(OTHER_BN)
-    deliver(feed, delegation_event(BN, bn=BN, user_id="new-clerk", role="viewer", programs="all"))
+    await deliver(feed, delegation_event(BN, bn=BN, user_id="new-clerk", role="viewer", programs="all"))
     assert len(c.cache) == 1
     asked_before = len(c.source.asked)
     await c.ask(OTHER_BN)
@@ -244,7 +244,7 @@ async def test_a_relationship_event_also_drops_the_provider_named_in_its_payload
     await c.ask(PROVIDER_BN)
     await c.ask(BN)
     await c.ask(OTHER_BN)
-    deliver(feed, delegation_event(BN, provider_bn=PROVIDER_BN, client_bn=BN))
+    await deliver(feed, delegation_event(BN, provider_bn=PROVIDER_BN, client_bn=BN))
     assert len(c.cache) == 1
     await c.ask(OTHER_BN)
     assert len(c.source.asked) == 3
@@ -255,7 +255,7 @@ async def test_a_group_event_drops_every_client_it_lists() -> None:
     feed = feed_for(c)
     for bn in (PROVIDER_BN, BN, OTHER_BN):
         await c.ask(bn)
-    deliver(feed, delegation_event(PROVIDER_BN, provider_bn=PROVIDER_BN, client_bns=[BN, OTHER_BN]))
+    await deliver(feed, delegation_event(PROVIDER_BN, provider_bn=PROVIDER_BN, client_bns=[BN, OTHER_BN]))
     assert len(c.cache) == 0
 
 
@@ -266,7 +266,7 @@ async def test_an_event_about_a_user_drops_that_users_entries_on_every_business(
     await c.ask(OTHER_BN)
     await c.ask(BN, user="another-user")
     # A provider manager changes USER's role at the provider: the event names the provider and the user only.
-    deliver(feed, delegation_event(PROVIDER_BN, bn=PROVIDER_BN, user_id=USER, role="viewer", previous_role="pam"))
+    await deliver(feed, delegation_event(PROVIDER_BN, bn=PROVIDER_BN, user_id=USER, role="viewer", previous_role="pam"))
     assert sorted(key[:2] for key in c.cache._entries) == [("another-user", BN)]
 
 
@@ -275,7 +275,7 @@ async def test_a_revoked_employee_event_drops_its_clients_and_its_user() -> None
     feed = feed_for(c)
     await c.ask(BN, user="client-employee")
     await c.ask(OTHER_BN, user="someone")
-    deliver(feed, delegation_event(PROVIDER_BN, bn=PROVIDER_BN, user_id=USER, client_bns=[BN], revoked_by="bam"))
+    await deliver(feed, delegation_event(PROVIDER_BN, bn=PROVIDER_BN, user_id=USER, client_bns=[BN], revoked_by="bam"))
     assert [key[:2] for key in c.cache._entries] == [("someone", OTHER_BN)]
 
 
@@ -284,7 +284,7 @@ async def test_an_unreadable_event_empties_the_cache() -> None:
     feed = feed_for(c)
     await c.ask(BN)
     await c.ask(OTHER_BN)
-    feed._apply(b"555555555", b"not a cloud event")
+    await feed.receive([(b"555555555", b"not a cloud event", TOPIC)])
     assert len(c.cache) == 0
 
 

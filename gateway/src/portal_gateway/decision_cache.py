@@ -25,24 +25,20 @@ predate the change.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import re
-import socket
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from portal_contracts.internal import Decision, DecisionRequest
 from portal_gateway.decisions import DecisionSource
-from portal_runtime.kafka import decode
+from portal_runtime.feeds import CurrentFeed, FeedSettings
+from portal_runtime.messaging import EventRecord
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +53,6 @@ USER_FIELDS = ("user_id", "requester_user_id")
 USER_LIST_FIELDS = ("user_ids",)
 
 MAX_STALENESS_S = 0.5  # the feed is current if it was caught up this recently; well inside "within a second"
-PROBE_TIMEOUT_S = 1.0
-POLL_TIMEOUT_MS = 100
-# The broker answers a probe only after the fetch long poll before it on the connection: keep that poll short.
-FETCH_MAX_WAIT_MS = 50
-RETRY_BACKOFF_S = 1.0
-STOP_TIMEOUT_S = 5.0
 
 
 class Freshness(Protocol):
@@ -212,26 +202,14 @@ def users_named(data: Mapping[str, Any]) -> set[str]:
     return {user for user in _named(data, USER_FIELDS, USER_LIST_FIELDS) if isinstance(user, str) and user}
 
 
-def replica_group_id() -> str:
-    """A consumer group of this replica alone, so every gateway replica reads every event."""
-    return f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+class InvalidationFeed(CurrentFeed):
+    """Reads delegation's events and invalidates the cache (:class:`portal_runtime.feeds.CurrentFeed`: current
+    when caught up with the topic a moment ago). After a gap, or when the connection is lost, the cache is
+    emptied: events of the gap may never be read. An unreadable event empties it too: its businesses are
+    unknown, so nothing cached can be trusted."""
 
-
-@dataclass(frozen=True)
-class FeedSettings:
-    bootstrap_servers: str
-    topic: str
-    session_timeout_ms: int = 10_000
-    heartbeat_interval_ms: int = 1_000
-
-
-class InvalidationFeed:
-    """Reads delegation's events and invalidates the cache; knows whether it is current.
-
-    Current = at a moment less than ``max_staleness_s`` ago, the consumer's position had reached the end of
-    every partition of the topic (an end-offsets round trip to the broker, then the position compared), so
-    every event published before that moment has been applied.
-    """
+    name = "decision-cache-invalidation"
+    fallback = "decisions bypass the cache until it recovers"
 
     def __init__(
         self,
@@ -242,112 +220,28 @@ class InvalidationFeed:
         max_staleness_s: float = MAX_STALENESS_S,
         clock: Clock = time.monotonic,
     ) -> None:
-        self._settings = settings
+        super().__init__(settings, "gateway", max_staleness_s=max_staleness_s, clock=clock)
         self._cache = cache
         self._metrics = metrics
-        self._max_staleness_s = max_staleness_s
-        self._clock = clock
-        self._caught_up_at: float | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.group_id = replica_group_id()
         metrics.feed_current.set_function(lambda: 1.0 if self.is_current() else 0.0)
 
-    def is_current(self) -> bool:
-        caught_up_at = self._caught_up_at
-        return caught_up_at is not None and self._clock() - caught_up_at < self._max_staleness_s
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="decision-cache-invalidation")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            # Bounded: a shutdown must not hang on a broker that does not answer.
-            await asyncio.wait([task], timeout=2 * STOP_TIMEOUT_S)
-        self._caught_up_at = None
-
-    def _new_consumer(self) -> AIOKafkaConsumer:
-        s = self._settings
-        return AIOKafkaConsumer(
-            s.topic,
-            bootstrap_servers=s.bootstrap_servers,
-            client_id=f"{self.group_id}-consumer",
-            group_id=self.group_id,
-            enable_auto_commit=False,  # a fresh replica starts at the end; nothing to resume
-            auto_offset_reset="latest",
-            session_timeout_ms=s.session_timeout_ms,
-            heartbeat_interval_ms=s.heartbeat_interval_ms,
-            rebalance_timeout_ms=max(s.session_timeout_ms * 3 // 2, 1500),
-            metadata_max_age_ms=1_000,  # notice the topic soon when it is created after the gateway starts
-            request_timeout_ms=5_000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        )
-
-    async def _run(self) -> None:
-        while True:
-            consumer = self._new_consumer()
-            try:
-                await consumer.start()
-                while True:
-                    await self._poll(consumer)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("delegation event feed failed (%s); decisions bypass the cache until it recovers", exc)
-            finally:
-                self._lost()
-                try:
-                    await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT_S)
-                except Exception as exc:  # already broken; stopping is best effort
-                    log.debug("invalidation consumer stop failed: %s", exc)
-            await asyncio.sleep(RETRY_BACKOFF_S)
-
-    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
-        batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
-        for messages in batches.values():
-            for message in messages:
-                self._apply(message.key, message.value)
-        await self._probe(consumer)
-
-    def _apply(self, key: bytes | None, value: bytes | None) -> None:
-        try:
-            record = decode(key, value or b"")
-            businesses, users = businesses_named(record.partition_key, record.data), users_named(record.data)
-        except Exception as exc:
-            # Unreadable: its businesses are unknown, so nothing cached can be trusted.
-            log.warning("unreadable delegation event (%s): the decision cache is emptied", exc)
-            self._clear()
-            return
-        self.invalidate(businesses, users)
+    async def apply(self, records: list[EventRecord]) -> None:
+        for record in records:
+            self.invalidate(businesses_named(record.partition_key, record.data), users_named(record.data))
 
     def invalidate(self, businesses: set[str], users: set[str]) -> None:
         if businesses or users:
             self._metrics.invalidations.inc()
             self._metrics.dropped.inc(self._cache.invalidate(businesses, users))
 
+    def unreadable(self, exc: Exception) -> None:
+        self._clear()
+
+    def caught_up(self) -> None:
+        self._clear()
+
+    def lost(self) -> None:
+        self._clear()
+
     def _clear(self) -> None:
         self._metrics.dropped.inc(self._cache.clear())
-
-    async def _probe(self, consumer: AIOKafkaConsumer) -> None:
-        """Marks the feed current when the consumer has read up to the broker's end offsets of a moment ago."""
-        assigned: list[TopicPartition] = sorted(consumer.assignment())
-        if not assigned:
-            return
-        probed_at = self._clock()
-        try:
-            ends = await asyncio.wait_for(consumer.end_offsets(assigned), PROBE_TIMEOUT_S)
-        except TimeoutError as exc:
-            log.debug("end offsets probe timed out: %s", exc)
-            return
-        for partition in assigned:
-            if await consumer.position(partition) < ends[partition]:
-                return  # events still to read: the next poll takes them
-        if not self.is_current():
-            # A gap (start, outage, rebalance): events of the gap may never be read, so nothing cached is kept.
-            self._clear()
-        self._caught_up_at = probed_at
-
-    def _lost(self) -> None:
-        self._caught_up_at = None
-        self._clear()

@@ -44,8 +44,8 @@ from pydantic import ValidationError
 
 from portal_contracts.internal import TokenRevocationQuery, TokenRevocationStatus
 from portal_gateway.auth import Principal
-from portal_gateway.decision_cache import FETCH_MAX_WAIT_MS, POLL_TIMEOUT_MS, PROBE_TIMEOUT_S, STOP_TIMEOUT_S
 from portal_gateway.errors import UpstreamUnavailable
+from portal_runtime.feeds import FETCH_MAX_WAIT_MS, POLL_TIMEOUT_MS, PROBE_TIMEOUT_S, RETRY_BACKOFF_S, STOP_TIMEOUT_S
 from portal_runtime.internal import internal_headers
 from portal_runtime.kafka import decode
 from portal_runtime.problems import Unauthorized
@@ -62,7 +62,6 @@ USER_TOKENS_REVOKED = "identity.user.tokens_revoked.v1"
 REVOCATION_EVENTS = (ACCESS_TOKEN_REVOKED, LOGIN_TOKENS_REVOKED, CLIENT_TOKENS_REVOKED, USER_TOKENS_REVOKED)
 
 MAX_STALENESS_S = 0.5
-RETRY_BACKOFF_S = 1.0
 PRUNE_INTERVAL_S = 10.0
 FALLBACK_CACHE_SIZE = 10_000
 

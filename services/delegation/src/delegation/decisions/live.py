@@ -24,33 +24,22 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from delegation.decisions import loader
 from delegation.decisions.index import DecisionIndex
 from delegation.decisions.loader import Change
-from portal_runtime.kafka import decode, ensure_topics
+from portal_runtime.feeds import Clock, CurrentFeed, FeedSettings
+from portal_runtime.kafka import ensure_topics
 from portal_runtime.messaging import EventRecord, topic_for
 from portal_runtime.service import ServiceRuntime
 from portal_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], float]
-
-POLL_TIMEOUT_MS = 100
-FETCH_MAX_WAIT_MS = 50  # the broker answers the end-offsets probe only after the fetch long poll before it
-PROBE_TIMEOUT_S = 1.0
-RETRY_BACKOFF_S = 1.0
-STOP_TIMEOUT_S = 5.0
 
 
 class LiveIndex:
@@ -187,18 +176,13 @@ class LiveIndex:
                 await task
 
 
-def replica_group_id(service: str) -> str:
-    """A consumer group of this replica alone, so every replica reads every event."""
-    return f"{service}-decision-index-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+class IndexFeed(CurrentFeed):
+    """Reads delegation's topic and hands the events to the index (:class:`portal_runtime.feeds.CurrentFeed`).
+    An index loaded in an earlier ``epoch`` may have missed events of the gap; an unreadable event means the index
+    must be rebuilt."""
 
-
-class IndexFeed:
-    """Reads delegation's topic and hands the events to the index; knows whether it is current.
-
-    Current = at a moment less than ``max_staleness_s`` ago, the consumer's position had reached the end of every
-    partition (so every event published before that moment has been applied). ``epoch`` counts the times it became
-    current after not being current: an index loaded in an earlier epoch may have missed events of the gap.
-    """
+    name = "decision-index-feed"
+    fallback = "decisions read the tables until it recovers"
 
     def __init__(
         self,
@@ -210,104 +194,33 @@ class IndexFeed:
         max_staleness_s: float,
         clock: Clock = time.monotonic,
     ) -> None:
-        self._settings = settings
+        topic = topic_for(settings.service_name)
+        feed = FeedSettings(
+            settings.kafka_bootstrap_servers,
+            topic,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+        )
+        super().__init__(feed, f"{settings.service_name}-decision-index", max_staleness_s=max_staleness_s, clock=clock)
+        self._service_settings = settings
         self._on_events = on_events
         self._on_unreadable = on_unreadable
         self._on_caught_up = on_caught_up
-        self._max_staleness_s = max_staleness_s
-        self._clock = clock
-        self.topic = topic_for(settings.service_name)
-        self.group_id = replica_group_id(settings.service_name)
-        self.epoch = 0
-        self._caught_up_at: float | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.topic = topic
 
-    def is_current(self) -> bool:
-        caught_up_at = self._caught_up_at
-        return caught_up_at is not None and self._clock() - caught_up_at < self._max_staleness_s
+    async def prepare(self) -> None:
+        await ensure_topics(self._service_settings, [self.topic])
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="decision-index-feed")
+    async def apply(self, records: list[EventRecord]) -> None:
+        result = self._on_events(records)
+        if asyncio.iscoroutine(result):
+            await result
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task], timeout=2 * STOP_TIMEOUT_S)
-        self._caught_up_at = None
+    def unreadable(self, exc: Exception) -> None:
+        self._on_unreadable()
 
-    def _new_consumer(self) -> AIOKafkaConsumer:
-        s = self._settings
-        return AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=s.kafka_bootstrap_servers,
-            client_id=f"{self.group_id}-consumer",
-            group_id=self.group_id,
-            enable_auto_commit=False,  # a fresh replica starts at the end (after its index load): nothing to resume
-            auto_offset_reset="latest",
-            session_timeout_ms=s.consumer_session_timeout_ms,
-            heartbeat_interval_ms=s.consumer_heartbeat_interval_ms,
-            rebalance_timeout_ms=max(s.consumer_session_timeout_ms * 3 // 2, 1500),
-            metadata_max_age_ms=1_000,
-            request_timeout_ms=5_000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        )
-
-    async def _run(self) -> None:
-        while True:
-            consumer = self._new_consumer()
-            try:
-                await ensure_topics(self._settings, [self.topic])
-                await consumer.start()
-                while True:
-                    await self._poll(consumer)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("delegation event feed failed (%s); decisions read the tables until it recovers", exc)
-            finally:
-                self._caught_up_at = None
-                try:
-                    await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT_S)
-                except Exception as exc:  # already broken; stopping is best effort
-                    log.debug("decision index consumer stop failed: %s", exc)
-            await asyncio.sleep(RETRY_BACKOFF_S)
-
-    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
-        batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
-        records: list[EventRecord] = []
-        for messages in batches.values():
-            for message in messages:
-                try:
-                    records.append(decode(message.key, message.value or b"", message.topic))
-                except Exception as exc:
-                    log.warning("unreadable delegation event (%s): the decision index is rebuilt", exc)
-                    self._on_unreadable()
-        if records:
-            result = self._on_events(records)
-            if asyncio.iscoroutine(result):
-                await result
-        await self._probe(consumer)
-
-    async def _probe(self, consumer: AIOKafkaConsumer) -> None:
-        assigned: list[TopicPartition] = sorted(consumer.assignment())
-        if not assigned:
-            return
-        probed_at = self._clock()
-        try:
-            ends = await asyncio.wait_for(consumer.end_offsets(assigned), PROBE_TIMEOUT_S)
-        except TimeoutError as exc:
-            log.debug("end offsets probe timed out: %s", exc)
-            return
-        for partition in assigned:
-            if await consumer.position(partition) < ends[partition]:
-                return
-        gap = not self.is_current()
-        if gap:
-            self.epoch += 1  # after a gap: what was loaded before may have missed events
-        self._caught_up_at = probed_at
-        if gap:
-            self._on_caught_up()
+    def caught_up(self) -> None:
+        self._on_caught_up()
 
 
 async def start(runtime: ServiceRuntime) -> None:
