@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
@@ -43,7 +45,7 @@ class EmployeeGrant(Base):
 
     @property
     def access(self) -> ProgramAccess:
-        return ProgramAccess.everything() if self.all_programs else ProgramAccess.only(p.bn15 for p in self.programs)
+        return access_of(self.all_programs, (p.bn15 for p in self.programs))
 
     @property
     def role_name(self) -> Role:
@@ -51,7 +53,43 @@ class EmployeeGrant(Base):
 
     @property
     def etag(self) -> str:
-        return f'"{self.id}.{self.version}"'
+        return etag_of(self.id, self.version)
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    """A grant as a hot read returns it (:data:`delegation.employees.repository.grants_of_users`): the values of
+    an :class:`EmployeeGrant` with its program accounts, without the ORM object."""
+
+    id: int
+    user_id: str
+    bn: str
+    role: str
+    all_programs: bool
+    granted_at: datetime
+    version: int
+    bn15s: tuple[str, ...]
+
+    @property
+    def access(self) -> ProgramAccess:
+        return access_of(self.all_programs, self.bn15s)
+
+    @property
+    def role_name(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def etag(self) -> str:
+        return etag_of(self.id, self.version)
+
+
+def access_of(all_programs: bool, bn15s: Iterable[str]) -> ProgramAccess:
+    return ProgramAccess.everything() if all_programs else ProgramAccess.only(bn15s)
+
+
+def etag_of(grant_id: int, version: int) -> str:
+    """A grant's ETag: its id and version (the version counts its changes)."""
+    return f'"{grant_id}.{version}"'
 
 
 class EmployeeGrantProgram(Base):

@@ -51,10 +51,9 @@ async def list_employees(
 async def get_employee(
     bn: Bn, user_id: UserId, context: CurrentContext, runtime: Runtime, response: Response
 ) -> EmployeeRead:
-    async with runtime.reads() as session:
-        row = await service.employee(session, reader=context.subject, bn=bn, user_id=user_id)
-        response.headers["ETag"] = row.etag
-        return EmployeeRead.of(row)
+    row = await service.employee(runtime.engine, reader=context.subject, bn=bn, user_id=user_id)
+    response.headers["ETag"] = row.etag
+    return EmployeeRead.of(row)
 
 
 @router.put(

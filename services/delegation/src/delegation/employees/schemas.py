@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from delegation.employees.models import EmployeeGrant
+from delegation.employees.models import EmployeeGrant, GrantRecord
 from delegation.programs import ProgramsInput, ProgramsValue
 from delegation.roles import Role
 from delegation.types import Timestamp
@@ -16,7 +16,7 @@ class EmployeeRead(BaseModel):
     etag: str = Field(description="Send it as `If-Match` to change or remove this employee's access.")
 
     @classmethod
-    def of(cls, grant: EmployeeGrant) -> EmployeeRead:
+    def of(cls, grant: EmployeeGrant | GrantRecord) -> EmployeeRead:
         return cls(
             user_id=grant.user_id,
             role=grant.role_name,

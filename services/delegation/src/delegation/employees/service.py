@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from delegation.access_requests.errors import ProgramsNotHeld, RoleNotGrantable, UnknownProgramAccounts
 from delegation.audit import service as audit
@@ -29,7 +29,7 @@ from delegation.employees.errors import (
     ManagerOutranked,
     OwnAccessChange,
 )
-from delegation.employees.models import EmployeeGrant, EmployeeGrantProgram
+from delegation.employees.models import EmployeeGrant, EmployeeGrantProgram, GrantRecord
 from delegation.errors import BusinessAccountManagerRequired, NotAccountManager
 from delegation.groups import repository as groups
 from delegation.programs import ALL, ProgramAccess, ProgramsValue
@@ -49,7 +49,7 @@ class Grant:
     programs: ProgramAccess
 
     @classmethod
-    def of(cls, row: EmployeeGrant) -> Grant:
+    def of(cls, row: EmployeeGrant | GrantRecord) -> Grant:
         return cls(row.user_id, row.bn, row.role_name, row.access)
 
     @property
@@ -131,7 +131,7 @@ async def account_manager(session: AsyncSession, user_id: str, bn: str) -> Grant
     return _as_account_manager(await repository.grant_of(session, user_id, bn), bn)
 
 
-def _as_account_manager(row: EmployeeGrant | None, bn: str) -> Grant:
+def _as_account_manager(row: EmployeeGrant | GrantRecord | None, bn: str) -> Grant:
     if row is None or not (grant := Grant.of(row)).manages_access:
         raise NotAccountManager(bn)
     return grant
@@ -191,10 +191,10 @@ async def employees_of(
     return page.cut(rows, lambda g: g.id)
 
 
-async def employee(session: AsyncSession, *, reader: str, bn: str, user_id: str) -> EmployeeGrant:
+async def employee(engine: AsyncEngine, *, reader: str, bn: str, user_id: str) -> GrantRecord:
     """One employee's access, for a manager who may see it: the manager's grant and the employee's read together
     (one round trip)."""
-    grants = await repository.grants_of_users(session, {reader, user_id}, bn)
+    grants = await repository.grants_of_two_users(engine, reader, user_id, bn)
     manager = _as_account_manager(grants.get(reader), bn)
     row = grants.get(user_id)
     if row is None or not visible_employees(manager).overlaps(row.access):
