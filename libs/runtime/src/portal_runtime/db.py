@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -39,9 +40,10 @@ from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty, Full
 
 from portal_runtime.problems import ServiceUnavailable
 
@@ -98,6 +100,7 @@ def create_engine(
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout_s, pool_recycle=RECYCLE_AFTER_S)
+        kwargs["poolclass"] = FairQueuePool
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -106,6 +109,76 @@ def create_engine(
         event.listen(engine.sync_engine, "handle_error", _server_gone_as_unavailable)
         _ping_when_idle(engine, ping_idle_after_s)
     return engine
+
+
+class _FairQueue(AsyncAdaptedQueue[Any]):
+    """The pool's idle connections, handed out first come, first served.
+
+    SQLAlchemy's asyncio queue lets a caller that arrives just as a connection is given back take it ahead of the
+    callers already waiting (``asyncio.Queue`` wakes the first waiter, the newcomer takes the connection before it
+    runs, and the waiter queues again at the back). Under a load beyond the pool's size some requests then wait
+    many turns: with 64 concurrent reads on a pool of 20, delegation's p99 was four times its p90. Here a
+    connection given back goes straight to the longest-waiting caller, and nobody takes an idle connection while
+    someone waits.
+    """
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self._idle: deque[Any] = deque()
+        self._waiters: deque[asyncio.Future[Any]] = deque()
+
+    def empty(self) -> bool:
+        return not self._idle
+
+    def full(self) -> bool:
+        return 0 < self.maxsize <= len(self._idle)
+
+    def qsize(self) -> int:
+        return len(self._idle)
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        if self.full():
+            raise Full()
+        self._idle.append(item)
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self.put_nowait(item)  # the pool never blocks to give a connection back
+
+    def get_nowait(self) -> Any:
+        if not self._idle:
+            raise Empty()
+        return self._idle.pop() if self.use_lifo else self._idle.popleft()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if self._idle or not block:
+            return self.get_nowait()
+        return await_only(self._wait(timeout))
+
+    async def _wait(self, within_s: float | None) -> Any:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(within_s):
+                return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self.put_nowait(waiter.result())  # handed a connection just as it gave up: pass it on
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise Empty() from exc
+            raise
+
+
+class FairQueuePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio pool with :class:`_FairQueue`: waiting callers are served in their order of arrival."""
+
+    _queue_class = _FairQueue
 
 
 def _connect_or_unavailable(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
