@@ -89,6 +89,43 @@ async def test_a_hung_service_exhausts_only_its_own_connections(silent_server: s
         await asyncio.gather(*hung, return_exceptions=True)
 
 
+async def test_requests_beyond_the_connections_are_served_in_order_of_arrival(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    seen: list[str] = []
+    release_first = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head, _ = await _read_request(reader)
+                path = head.split(b" ")[1].decode()
+                seen.append(path)
+                if path == "/first":
+                    await release_first.wait()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    url = await serve(answer)
+    async with new_http_client(Settings(environment="test", connections_per_upstream=1)) as http:
+        first = asyncio.create_task(http.get(f"{url}/first"))
+        await asyncio.sleep(0.1)  # the only connection is taken
+        waiting = []
+        for name in ("second", "third", "fourth"):
+            waiting.append(asyncio.create_task(http.get(f"{url}/{name}")))
+            await asyncio.sleep(0.01)
+        release_first.set()
+        answered = await asyncio.gather(first, *waiting)
+        newcomer = await http.get(f"{url}/fifth")
+
+        assert [r.status_code for r in [*answered, newcomer]] == [200] * 5
+        assert seen == ["/first", "/second", "/third", "/fourth", "/fifth"]
+        # Every answer closed gave its turn back: the gate is open again for one request.
+        assert [gate._value for gate in http._transport._gates.values()] == [1]  # type: ignore[attr-defined]
+
+
 async def test_connections_are_reused(serve: Callable[[Handler], Awaitable[str]]) -> None:
     connections = 0
 

@@ -10,7 +10,10 @@ transport is aiohttp's, whose pool hands out a free connection in constant time.
 
 One aiohttp session for every upstream, with two caps: ``limit_per_host`` (``connections_per_upstream``) so that
 a slow or hung service queues for its own connections and cannot take those the others need, and ``limit``
-(``max_connections``) overall.
+(``max_connections``) overall. Requests beyond ``connections_per_upstream`` wait their turn at a first-come,
+first-served gate per upstream (an ``asyncio.Semaphore``), not in aiohttp's pool: there a request arriving as a
+connection is given back takes it ahead of those already waiting, and under 64 concurrent requests to 16
+connections some waited many turns (the gateway path's p99 was four times its p90).
 
 The gateway's semantics are kept where aiohttp's defaults differ:
 
@@ -66,11 +69,13 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
 
 
 class _ResponseBody(httpx.AsyncByteStream):
-    """The answer's body as it arrives; closing it gives the connection back (or drops it, if unread)."""
+    """The answer's body as it arrives; closing it gives the connection back (or drops it, if unread) and lets
+    the next request to that upstream through its gate."""
 
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request, gate: asyncio.Semaphore) -> None:
         self._response = response
         self._request = request
+        self._gate: asyncio.Semaphore | None = gate
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _as_httpx_errors(self._request):
@@ -79,6 +84,9 @@ class _ResponseBody(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._response.release()
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
 
 
 async def _request_body(stream: httpx.AsyncByteStream) -> AsyncIterator[bytes]:
@@ -94,6 +102,7 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._keepalive_expiry_s = keepalive_expiry_s
         self._session: aiohttp.ClientSession | None = None
+        self._gates: dict[tuple[bytes, bytes, int | None], asyncio.Semaphore] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -122,28 +131,49 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
             body = _request_body(request.stream)  # type: ignore[arg-type]
             headers.popall("Transfer-Encoding", None)
         timeout = request.extensions.get("timeout", {})
-        with _as_httpx_errors(request):
-            response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=headers,
-                data=body,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    # "connect" covers waiting for a free connection as well as opening one: httpx's pool timeout.
-                    connect=_sum(timeout.get("pool"), timeout.get("connect")),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
-            )
+        # "connect" covers waiting for a free connection as well as opening one: httpx's pool timeout.
+        connect_s = _sum(timeout.get("pool"), timeout.get("connect"))
+        gate = await self._enter(request, connect_s)
+        try:
+            with _as_httpx_errors(request):
+                response = await session.request(
+                    request.method,
+                    URL(str(request.url), encoded=True),
+                    headers=headers,
+                    data=body,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None,
+                        connect=connect_s,
+                        sock_connect=timeout.get("connect"),
+                        sock_read=timeout.get("read"),
+                    ),
+                )
+        except BaseException:
+            gate.release()
+            raise
         return httpx.Response(
             status_code=response.status,
             headers=list(response.raw_headers),
-            stream=_ResponseBody(response, request),
+            stream=_ResponseBody(response, request, gate),
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode("latin-1")},
         )
+
+    async def _enter(self, request: httpx.Request, within_s: float | None) -> asyncio.Semaphore:
+        """This upstream's gate, passed in order of arrival; not passed in time is a connect timeout (the request
+        was not sent)."""
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = self._gates[key] = asyncio.Semaphore(self._per_upstream)
+        try:
+            async with asyncio.timeout(within_s):
+                await gate.acquire()
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout("no free connection to the upstream in time", request=request) from exc
+        return gate
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
