@@ -37,6 +37,7 @@ from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetric
 from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
 from portal_gateway.routes import HTTP_METHODS, RouteTable
 from portal_runtime.context import ContextSigner
+from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.metrics import Metrics, MetricsMiddleware
 from portal_runtime.problems import PortalError, install_problem_handlers
 from portal_runtime.relay import Publisher
@@ -262,9 +263,11 @@ def create_app(
             if runtime.revocation is not None:
                 runtime.revocation.feed.start()
             await outages.start(http, signer, runtime.authorizer)
+            freeze_startup_objects()
             try:
                 yield
             finally:
+                unfreeze()
                 await outages.stop()
                 if runtime.invalidation is not None:
                     await runtime.invalidation.stop()
@@ -289,7 +292,7 @@ def create_app(
     app.include_router(_own_routes(settings, metrics, outages))
     app.include_router(outages.router)
     app.router.add_route("/{path:path}", forward, methods=sorted(HTTP_METHODS), include_in_schema=False)
-    app.add_middleware(MetricsMiddleware, metrics=metrics, router_app=app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     configure_access_log(settings.access_log)
     app.add_middleware(EdgeMiddleware, fmt=settings.access_log)
     app.add_middleware(RequestIdMiddleware)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -91,9 +91,32 @@ async def test_metrics_use_the_route_template_an_app_names() -> None:
         request.scope.setdefault("state", {})["route_template"] = "/v1/things/{thing}"
         return {}
 
-    app.add_middleware(MetricsMiddleware, metrics=metrics, router_app=app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://edge.test") as client:
         await client.get("/v1/things/42")
     rendered = metrics.render().body.decode()
     assert 'route="/v1/things/{thing}"' in rendered
     assert "{path:path}" not in rendered
+
+
+async def test_metrics_label_a_service_route_by_its_template_never_by_its_path() -> None:
+    app = FastAPI()
+    router = APIRouter()
+
+    @router.get("/v1/businesses/{bn}/employees/{user_id}")
+    async def employee(bn: str, user_id: str) -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    metrics = Metrics("things")
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://things.test") as client:
+        for user in ("employee-1", "employee-2"):
+            assert (await client.get(f"/v1/businesses/123456782/employees/{user}")).status_code == 200
+        assert (await client.get("/v1/nothing/here")).status_code == 404
+    rendered = metrics.render().body.decode()
+
+    template = 'method="GET",route="/v1/businesses/{bn}/employees/{user_id}",status="200"} 2.0'
+    assert f'http_request_duration_seconds_count{{component="things",{template}' in rendered
+    assert 'route="unmatched",status="404"} 1.0' in rendered
+    assert "123456782" not in rendered  # one series per route, not one per business and user

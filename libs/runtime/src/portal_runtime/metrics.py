@@ -6,10 +6,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -34,19 +33,17 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _route_template(app: ASGIApp, scope: Scope) -> str:
-    for route in getattr(app, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", scope["path"]))
-    return "unmatched"
+def _route_template(scope: Scope) -> str:
+    """The template of the route that served the request, as the router left it in the scope; never the path
+    itself (a label per business number and user would grow the registry without bound)."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, router_app: FastAPI) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.router_app = router_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,7 +62,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             # An app that routes by its own table (the gateway) names the matched template in the scope's state.
-            route = scope.get("state", {}).get("route_template") or _route_template(self.router_app.router, scope)
+            route = scope.get("state", {}).get("route_template") or _route_template(scope)
             self.metrics.requests.labels(self.metrics.component, scope["method"], route, str(status)).observe(
                 time.perf_counter() - start
             )

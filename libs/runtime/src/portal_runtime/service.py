@@ -28,6 +28,7 @@ from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import DatabaseUnavailable, create_engine, create_read_session_factory, create_session_factory
+from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
 from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, Metrics, MetricsMiddleware
@@ -185,6 +186,7 @@ class ServiceRuntime:
         if self.settings.consumers_enabled:
             for runner in self.runners:
                 self._tasks.append(asyncio.create_task(runner.run(), name=runner.group_id))
+        freeze_startup_objects()
 
     def run_every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
         """Run ``job`` every ``interval_s`` in the background until the service stops; a failing round is logged
@@ -220,6 +222,7 @@ class ServiceRuntime:
         await migrate_with_retry(self.spec.package, self.settings.database_url, self.spec.name)
 
     async def stop(self) -> None:
+        unfreeze()
         for hook in self.spec.on_shutdown:
             with contextlib.suppress(Exception):
                 await hook(self)
@@ -330,7 +333,7 @@ def build_service_app(
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(InternalKeyMiddleware, key=settings.internal_api_key)
-    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, router_app=app)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
     app.add_middleware(RequestIdMiddleware)
     instrument_app(app, spec.name, settings.otlp_endpoint)
     return app
