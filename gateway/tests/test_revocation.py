@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from joserfc import jwt
 from prometheus_client import CollectorRegistry
@@ -22,7 +23,13 @@ from portal_contracts.events.identity import (
     UserTokensRevoked,
 )
 from portal_gateway.auth import Principal
-from portal_gateway.revocation import Denylist, RevocationFeed, RevocationFeedSettings, RevocationMetrics
+from portal_gateway.revocation import (
+    Denylist,
+    RevocationFeed,
+    RevocationFeedSettings,
+    RevocationMetrics,
+    RevocationStatusClient,
+)
 from portal_runtime.bus import KafkaPublisher
 from portal_runtime.messaging import EventRecord, topic_for
 from portal_runtime.settings import ServiceSettings
@@ -144,6 +151,43 @@ async def test_while_the_feed_is_not_current_the_gateway_asks_identity_and_refus
         assert stack.problem(refused)["code"] == "token_revoked"
         assert 'error="invalid_token"' in refused.headers["www-authenticate"]
         assert metric(stack, "denied") == 1.0
+
+
+async def test_concurrent_requests_with_one_token_ask_identity_once(
+    make_stack: Callable[..., AbstractAsyncContextManager[Any]],
+) -> None:
+    async with make_stack(revocation_fallback_ttl_s=60) as stack:
+        headers = {"Authorization": f"Bearer {stack.token(scopes=[])}"}
+        answers = await asyncio.gather(*(stack.client.get("/v1/me/statements", headers=headers) for _ in range(20)))
+
+        assert [r.status_code for r in answers] == [200] * 20
+        # One question; the nineteen requests that came while it was asked shared its answer.
+        assert (metric(stack, "identity"), metric(stack, "cached")) == (1.0, 19.0)
+
+
+async def test_when_the_request_asking_identity_is_cancelled_the_one_waiting_asks_again() -> None:
+    questions: list[bytes] = []
+    first_may_answer = asyncio.Event()
+
+    async def identity(request: httpx.Request) -> httpx.Response:
+        questions.append(request.content)
+        if len(questions) == 1:
+            await first_may_answer.wait()  # never set: its asker is cancelled meanwhile
+        return httpx.Response(200, json={"revoked": True, "reason": "token_revoked"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(identity)) as http:
+        status = RevocationStatusClient("http://identity.test", http)
+        metrics = RevocationMetrics(CollectorRegistry())
+        asking = asyncio.create_task(status.reason(client(), metrics))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.create_task(status.reason(client(), metrics))
+        await asyncio.sleep(0.05)
+        asking.cancel()
+
+        assert await waiting == "token_revoked"
+        assert len(questions) == 2
+        with pytest.raises(asyncio.CancelledError):
+            await asking
 
 
 async def test_when_neither_the_feed_nor_identity_can_tell_the_token_is_refused_with_503(

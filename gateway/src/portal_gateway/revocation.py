@@ -342,6 +342,13 @@ class RevocationFeed:
         self._caught_up_at = probed_at
 
 
+_Key = tuple[str | float | None, ...]
+
+
+class _AskerGone(Exception):
+    """The request asking identity about a token was cancelled before the answer."""
+
+
 class RevocationStatusClient:
     """Identity's answer for one token, kept ``ttl_s`` (a bounded LRU): the fallback while the feed is not current."""
 
@@ -363,7 +370,10 @@ class RevocationStatusClient:
         self._headers = internal_headers(internal_api_key)
         self._clock = clock
         self._max_size = max_size
-        self._answers: OrderedDict[tuple[str | float | None, ...], tuple[float, str | None]] = OrderedDict()
+        self._answers: OrderedDict[_Key, tuple[float, str | None]] = OrderedDict()
+        # The question being asked about each token: requests arriving meanwhile wait for its answer instead of
+        # asking again (64 concurrent requests with one token found the answer expired together and asked 64 times).
+        self._asking: dict[_Key, asyncio.Future[str | None]] = {}
 
     async def reason(self, principal: Principal, metrics: RevocationMetrics) -> str | None:
         sub = principal.subject.removeprefix("client:") if principal.subject_type == "client" else principal.subject
@@ -373,6 +383,29 @@ class RevocationStatusClient:
         if known is not None and self._clock() - known[0] < self._ttl_s:
             metrics.checks.labels("cached").inc()
             return known[1]
+        asking = self._asking.get(key)
+        if asking is not None:
+            metrics.checks.labels("cached").inc()  # identity's answer, shared
+            try:
+                return await asyncio.shield(asking)
+            except _AskerGone:  # the request asking was cancelled (its caller hung up): ask again
+                return await self.reason(principal, metrics)
+        asking = self._asking[key] = asyncio.get_running_loop().create_future()
+        try:
+            reason = await self._reason_from_identity(key, principal, sub, metrics)
+        except BaseException as exc:
+            asking.set_exception(exc if isinstance(exc, Exception) else _AskerGone())
+            asking.exception()  # marked retrieved: nobody may be waiting
+            raise
+        else:
+            asking.set_result(reason)
+        finally:
+            del self._asking[key]
+        return reason
+
+    async def _reason_from_identity(
+        self, key: _Key, principal: Principal, sub: str, metrics: RevocationMetrics
+    ) -> str | None:
         asked_at = self._clock()
         metrics.checks.labels("identity").inc()
         status = await self._ask(
