@@ -390,8 +390,10 @@ def main() -> None:
             common = {"environment": "test", "context_public_key": public_jwk, "internal_api_key": internal_api_key}
             processes.start(
                 "identity",
+                # Its relay on, as in production: identity's topic then exists and the gateway's token-revocation
+                # feed reads it (while that feed is not current the gateway asks identity about each token).
                 common
-                | {"database_url": identity_db, "relay_enabled": False, "consumers_enabled": False}
+                | {"database_url": identity_db, "consumers_enabled": False}
                 | {"issuer": urls["gateway"], "kafka_bootstrap_servers": kafka},
                 ports["identity"],
                 DRIVER_CPU,

@@ -94,8 +94,8 @@ async def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
         client_id=f"{settings.service_name}-admin",
         request_timeout_ms=5_000,
     )
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:

@@ -23,14 +23,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from portal_runtime import migrations
+from portal_runtime import kafka, migrations
 from portal_runtime.bus import KafkaPublisher
 from portal_runtime.consumer import InboxDispatcher, KafkaConsumerRunner, Subscription
 from portal_runtime.context import ContextVerifier, load_key
 from portal_runtime.db import DatabaseUnavailable, create_engine, create_read_session_factory, create_session_factory
 from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
-from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork
+from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork, topic_for
 from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, Metrics, MetricsMiddleware
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
@@ -183,10 +183,27 @@ class ServiceRuntime:
             await hook(self)
         if self.settings.relay_enabled:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay"))
+            if self.kafka is not None:
+                self._tasks.append(asyncio.create_task(self._create_own_topic(), name=f"{self.spec.name}-topic"))
         if self.settings.consumers_enabled:
             for runner in self.runners:
                 self._tasks.append(asyncio.create_task(runner.run(), name=runner.group_id))
         freeze_startup_objects()
+
+    async def _create_own_topic(self) -> None:
+        """The topic this service publishes to exists from its start, not from its first event: the replicas that
+        read it (the gateway's token-revocation feed reads identity's) can only be current on a topic that
+        exists, and until then fall back to asking per request. Retried until the broker answers."""
+        topic = topic_for(self.spec.name)
+        attempt = 0
+        while True:
+            try:
+                await kafka.ensure_topics(self.settings, [topic])
+                return
+            except Exception as exc:
+                attempt += 1
+                log.info("%s: topic %s not created yet (%s); retrying", self.spec.name, topic, exc)
+                await asyncio.sleep(min(0.5 * attempt, 5))
 
     def run_every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
         """Run ``job`` every ``interval_s`` in the background until the service stops; a failing round is logged
