@@ -139,6 +139,11 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
 
 async def _portal_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PortalError)
+    return portal_error_response(exc)
+
+
+def portal_error_response(exc: PortalError) -> JSONResponse:
+    """The problem response of a :class:`PortalError` (what the installed handler renders)."""
     return problem_response(
         exc.status,
         exc.code,
