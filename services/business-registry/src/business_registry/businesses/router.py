@@ -40,7 +40,7 @@ async def lookup_business(
     context: CurrentContext,  # any signed-in user (acting SELF): the gateway context is still required
     runtime: Runtime,
 ) -> BusinessLookup:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.lookup(session, bn)
 
 
@@ -52,7 +52,7 @@ async def lookup_business(
     openapi_extra=access(Acting.BUSINESS, Scope.BUSINESS_PROFILE_READ),
 )
 async def get_business(bn: BnPath, context: CurrentContext, runtime: Runtime, response: Response) -> BusinessRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         business, etag = await service.get_business(session, context, bn)
     response.headers["ETag"] = etag
     return business
@@ -89,7 +89,7 @@ async def update_business(
 async def list_program_accounts(
     bn: BnPath, context: CurrentContext, runtime: Runtime, page: Paging
 ) -> ProgramAccountPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.list_program_accounts(session, context, bn, page)
 
 
@@ -103,5 +103,5 @@ async def list_program_accounts(
 async def get_program_account(
     bn: BnPath, bn15: Bn15Path, context: CurrentContext, runtime: Runtime
 ) -> ProgramAccountRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.get_program_account(session, context, bn, bn15)

@@ -20,5 +20,5 @@ router = APIRouter(tags=["sandbox"])
     openapi_extra=access(Acting.PUBLIC),
 )
 async def list_reference_businesses(runtime: Runtime, ledger: CurrentLedger, page: Paging) -> ReferenceBusinessPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.reference_businesses(session, ledger, page)

@@ -42,7 +42,7 @@ async def create_api_client(
     openapi_extra=access(Acting.BUSINESS, MANAGE_API_CLIENTS),
 )
 async def list_api_clients(bn: str, manager: AccountManager, runtime: Runtime, request: Request) -> ApiClientList:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return ApiClientList(items=await registry_for(request, session).api_clients(bn))
 
 

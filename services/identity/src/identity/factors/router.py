@@ -35,7 +35,7 @@ THROTTLED = " Too many wrong codes: 429 `too_many_attempts` with `Retry-After`."
     openapi_extra=access(Acting.SELF),
 )
 async def list_mfa_methods(user_id: CurrentUserId, runtime: Runtime, factors: CurrentFactors) -> MfaMethodList:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await factors.methods(session, user_id)
 
 

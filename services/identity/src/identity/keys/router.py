@@ -16,7 +16,7 @@ router = APIRouter(tags=["oauth"])
     openapi_extra=access(Acting.PUBLIC),
 )
 async def get_jwks(runtime: Runtime, request: Request) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await request.app.state.keys.jwks(session)  # type: ignore[no-any-return]
 
 

@@ -69,7 +69,7 @@ class AuthorizeParams:
 async def get_authorization_request(
     params: Annotated[AuthorizeParams, Depends()], user_id: CurrentUserId, runtime: Runtime, request: Request
 ) -> ConsentRequest:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         authorization = await oauth_server(request, session).authorization_request(params.values)
     return authorization.consent_request()
 

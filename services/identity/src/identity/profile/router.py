@@ -34,7 +34,7 @@ def profile_read(profile: Profile, response: Response) -> ProfileRead:
 async def get_my_profile(
     user_id: CurrentUserId, response: Response, runtime: Runtime, profiles: CurrentProfiles
 ) -> ProfileRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return profile_read(await profiles.read(session, user_id), response)
 
 

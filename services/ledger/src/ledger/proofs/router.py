@@ -33,5 +33,5 @@ async def check_proofs(request: ProofCheckRequest, runtime: Runtime, today: Toda
 async def get_proof_examples(
     bn15: Annotated[str, Path(pattern=r"^[0-9]{9}RM[0-9]{4}$")], runtime: Runtime, today: Today
 ) -> ProofExamples:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await service.proof_examples(bn15, SqlFactsReader(session), today)

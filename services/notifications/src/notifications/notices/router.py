@@ -83,7 +83,7 @@ async def list_my_notices(
     responses=problems(401, 404),
 )
 async def get_my_notice(context: CurrentContext, runtime: Runtime, notice_id: NoticeId) -> NoticeRead:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return NoticeRead.of_details(await service.notice_details(session, context.subject, notice_id))
 
 

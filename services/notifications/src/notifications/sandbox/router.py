@@ -32,5 +32,5 @@ async def read_sandbox_mailbox(
     ],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> MailboxPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return MailboxPage(items=[MailboxMessage.of(m) for m in await repository.mailbox(session, to, limit)])
