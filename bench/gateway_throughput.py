@@ -15,35 +15,43 @@ httptools, no access log) in its own process:
 (c) ``upstream_read_direct``: the same read straight at delegation with the signed context the gateway would
     send (no gateway): the ceiling the service itself puts on (b).
 
-Placement on this two-core machine: the server under test (the bare app, or the gateway) alone on CPU 0; wrk,
-identity, delegation and the broker on CPU 1 (``taskset``/``sched_setaffinity``). The upstream services are
-not what is measured, but they share the load generator's core, so (b) is if anything pessimistic. Runs
-alternate bare/gateway so that noise from other processes on the machine hits both alike; each configuration
-keeps its best run of ``BENCH_ROUNDS``. Each run also records the CPU time the server (and delegation) spent per
-completed request, from /proc: a cost that does not depend on the share of the core the machine leaves it. wrk
-excludes requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s".
-Results go to ``bench/results/gateway-throughput.json``.
+Placement on this two-core machine, both measured in each run: ``scheduled`` (the top level of the results: no
+process pinned, the kernel places them, as deployed) and ``pinned`` (the server under test alone on CPU 0; wrk,
+identity, delegation and the broker on CPU 1, ``taskset``/``sched_setaffinity``); PostgreSQL is never pinned.
+Runs alternate bare/gateway so that noise from other processes on the machine hits both alike; each configuration
+keeps its best run of ``BENCH_ROUNDS``. Each run also records the CPU time each process spent per completed
+request, from /proc (the server, delegation, every PostgreSQL process, and wrk): a cost that does not depend on the
+share of the cores the machine leaves it, and with all of them the whole CPU budget of a request. wrk excludes
+requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s". Results go to
+``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24, quiet two-core machine; the JSON has the numbers):
+Findings (2026-11-24, third session of the day; quiet two-core machine; the JSON has the numbers):
 
-- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 11,116
-  req/s (0.09 ms CPU a request); through the gateway with the decision cache 821 req/s, p99 196 ms (7.4% of the
-  bare app, 86% of the upstream read alone: 956 req/s). The gateway spends 0.76 ms of CPU a request on its
-  own core, so it could pass ~1,300 req/s; what holds the path is the second core, shared by wrk, PostgreSQL
-  and delegation (~1.0 ms of CPU a read). With 64 requests always in flight Little's law then puts the mean
-  latency near 85 ms whatever the gateway does (``mean_latency_floor_ms``). Reaching 30% would need both the
-  gateway and the service read about four times cheaper, or more cores than this machine has.
-- What was removed on the way (gateway CPU per request 3.46 -> 0.76 ms, delegation's read 3.9 -> 1.0 ms), each
-  found with py-spy: httpcore imported ``sniffio`` on every request (missing, so each import scanned sys.path);
-  httpcore's pool walked every connection on each request (replaced by aiohttp's pool under the httpx API,
-  ``portal_gateway.pools``); each access token was verified again (verified tokens are remembered until they
-  expire or their key leaves the JWKS, revocation still checked per request); the access log woke a writer
-  thread per line (now batched); each context was signed for one request (contexts name no request now, so one
-  token is reused and services recognise it without verifying it, ``delegation_context_tokens``); delegation
-  pinged PostgreSQL at each checkout, opened a transaction for a read, issued four statements, and churned
-  overflow connections (now: a ping only after 10 s idle, autocommit reads, one statement, a fixed pool).
-- What is left in the gateway's profile is flat (uvicorn's send ~7%, then the request-id and metrics
-  middlewares, FastAPI routing, aiohttp's request building, the access-log record, each 1-4%).
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 8,400-8,800
+  req/s in this session's runs (0.11 ms CPU a request; 11,116 in an earlier session: the machine's speed varies
+  between sessions, the ratio is taken within one run). Through the gateway with the decision cache: 1,310-1,410
+  req/s (both placements alike), p50 44-48 ms, p99 72-76 ms: 16% of the bare app, 78% of the upstream read alone
+  (1,800 req/s). Start of the day: 261 req/s, p99 801 ms; end of the previous session: 821 req/s, p99 196 ms.
+- Why: a proxied read costs 1.34 ms of CPU in all -- gateway 0.62, delegation 0.58, PostgreSQL 0.10, wrk 0.03 --
+  and two cores give at most ~1,490 such requests a second; the run reaches 95% of that. 30% of the bare app would
+  need the whole path at ~0.6 ms, less than half of what two Python processes each parsing, routing and answering
+  HTTP cost here (the bare app alone is 0.11 ms of it). With 64 requests always in flight Little's law puts the mean
+  latency at 64 / throughput (~45 ms), so p99 < 50 ms needs ~1,600 req/s with a tight tail.
+- What this session removed (each measured with py-spy or /proc, each with tests): delegation's ORM session on the
+  employee read (``portal_runtime.db.DriverQuery``: 1.2 -> 0.6 ms for delegation); barging in the database pool
+  and at the gateway's upstream connections (first come, first served: delegation's p99 at 64 connections
+  458 -> 49-84 ms); the gateway asking identity about the token on every request burst (identity's topic did not
+  exist until identity published, so the revocation feed was never current; services now create their topic at
+  start, and concurrent questions about one token share one answer); FastAPI routing for proxied requests in the
+  gateway (``ServiceRoutes``); metrics labelled by the path in services (FastAPI 0.165's included routers: one
+  time series per business and user) and re-labelled on every request.
+- Earlier (gateway CPU per request 3.46 -> 0.76 ms, delegation's read 3.9 -> 1.0 ms): httpcore's pool walking
+  every connection per request (replaced by aiohttp's pool under the httpx API, ``portal_gateway.pools``), tokens
+  verified again per request (remembered until expiry), the access log waking a thread per line, contexts signed
+  per request, PostgreSQL pinged at each checkout, transactions around reads, overflow connection churn.
+- What is left is flat: in the gateway, aiohttp's client and httpx's request/response objects (~30%), the access
+  log, request-id and metrics middlewares, the authorizer (~5-9% each); in delegation, FastAPI's dependency
+  resolution and routing (~30%), uvicorn's send, the database read (~12%).
 """
 
 from __future__ import annotations
@@ -78,6 +86,8 @@ USER = "bench-bam-1"
 # Delegation's database: PostgreSQL (production mode; the local cluster) or SQLite (the `make run` default).
 DATABASE = os.environ.get("BENCH_DATABASE", "postgresql")
 TARGET_RATIO = 0.30
+# Where the processes run: "scheduled" (none pinned, as deployed) first, then "pinned" (see the module docstring).
+PLACEMENTS = ("scheduled", "pinned")
 GATEWAY_CONFIGURATIONS = ("gateway_no_decision_cache", "gateway_decision_cache")
 SERVICES = ["identity", "business-registry", "delegation", "ledger", "rulings", "notifications"]
 TARGET_P99_MS = 50.0
@@ -104,9 +114,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and cpu < (os.cpu_count() or 1):
-        os.sched_setaffinity(0, {cpu})
+def pin(cpu: int, pid: int = 0) -> None:
+    """Keep a process on one CPU; ``cpu`` -1: on every CPU (the scheduler places it)."""
+    if hasattr(os, "sched_setaffinity") and os.cpu_count():
+        os.sched_setaffinity(pid, set(range(os.cpu_count() or 1)) if cpu < 0 else {cpu})
 
 
 # ---------------------------------------------------------------------------------------------- child processes
@@ -269,7 +280,7 @@ async def identity_token(url: str, issuer: str) -> str:
 # ----------------------------------------------------------------------------------------------------------- wrk
 
 
-def wrk(url: str, headers: dict[str, str]) -> dict[str, Any]:
+def wrk(url: str, headers: dict[str, str], pinned: bool) -> dict[str, Any]:
     binary = shutil.which("wrk")
     if binary is None:
         raise SystemExit("wrk is missing: run `make system-deps` (as root; it apt-get installs wrk)")
@@ -277,7 +288,7 @@ def wrk(url: str, headers: dict[str, str]) -> dict[str, Any]:
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
-    if shutil.which("taskset"):
+    if pinned and shutil.which("taskset"):
         command = ["taskset", "-c", str(DRIVER_CPU), *command]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=SECONDS + 60).stdout
     latency = {k: _ms(v) for k, v in re.findall(r"^\s*(50%|75%|90%|99%)\s+(\S+)", out, re.MULTILINE)}
@@ -322,7 +333,9 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measured_with_cpu(url: str, headers: dict[str, str], pids: dict[str, int], delegation: str) -> dict[str, Any]:
+def measured_with_cpu(
+    url: str, headers: dict[str, str], pids: dict[str, int], delegation: str, pinned: bool
+) -> dict[str, Any]:
     """wrk's numbers, plus the CPU each named process spent per request meanwhile (ms): what a request costs
     each component, whatever share of the core the machine's other load leaves it (PostgreSQL's server
     processes and wrk itself too, so that a request's CPU budget is complete); and how delegation accepted the
@@ -330,7 +343,7 @@ def measured_with_cpu(url: str, headers: dict[str, str], pids: dict[str, int], d
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     before_postgres, before_wrk = postgres_cpu_seconds(), children_cpu_seconds()
     tokens_before = context_tokens(delegation)
-    measured = wrk(url, headers)
+    measured = wrk(url, headers, pinned)
     requests = measured["requests"] or 1
     spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
     spent["postgresql"] = postgres_cpu_seconds() - before_postgres
@@ -378,7 +391,6 @@ def main() -> None:
     from portal_runtime.broker import broker_argv
     from portal_runtime.context import ContextSigner, InternalContext, generate_signing_key
 
-    pin(DRIVER_CPU)
     processes = Processes()
     key = generate_signing_key("bench-gateway")
     public_jwk = json.dumps(key.as_dict(private=False))
@@ -388,9 +400,9 @@ def main() -> None:
     result: dict[str, Any] = {
         "wrk": f"wrk -t1 -c{CONNECTIONS} -d{SECONDS}s --latency",
         "placement": {
-            "server_under_test_cpu": SERVER_CPU,
-            "wrk_and_upstream_services_cpu": DRIVER_CPU,
-            "how": "taskset -c for wrk, os.sched_setaffinity in each uvicorn process",
+            "top level": "scheduled: no process pinned, the kernel places them on the two CPUs (as deployed)",
+            "pinned": f"the server under test alone on CPU {SERVER_CPU}; wrk, identity, delegation and the broker "
+            f"on CPU {DRIVER_CPU} (taskset -c, os.sched_setaffinity); PostgreSQL unpinned in both",
         },
     }
     postgres = None
@@ -422,6 +434,7 @@ def main() -> None:
                 DRIVER_CPU,
                 ready="/healthz",
             )
+            identity = processes.running[-1]
             processes.start(
                 "delegation",
                 common
@@ -470,43 +483,26 @@ def main() -> None:
                     auth,
                 ),
             }
-            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in configurations}
+            upstream = {"identity": identity.pid, "delegation": delegation.pid, "broker": broker.pid}
+            runs: dict[tuple[str, str], list[dict[str, Any]]] = {
+                (placement, name): [] for placement in PLACEMENTS for name in configurations
+            }
             for round_ in range(ROUNDS):
-                for name, (component, config, url, headers) in configurations.items():
-                    if component is None:  # already running (on the driver's core)
-                        check = httpx.get(url, headers=headers, timeout=10)
-                        assert check.status_code == 200, check.text
-                        runs[name].append(
-                            measured_with_cpu(url, headers, {"delegation": delegation.pid}, urls["delegation"])
+                for placement in PLACEMENTS:
+                    pinned = placement == "pinned"
+                    for pid in [os.getpid(), *upstream.values()]:
+                        pin(DRIVER_CPU if pinned else -1, pid)
+                    for name, (component, config, url, headers) in configurations.items():
+                        runs[placement, name].append(
+                            measure(processes, component, config, url, headers, delegation, urls, ports, pinned)
                         )
-                        print(round_, name, runs[name][-1], flush=True)
-                        continue
-                    port = ports["bare"] if component == "bare" else ports["gateway"]
-                    base = f"http://127.0.0.1:{port}"
-                    processes.start(component, config, port, SERVER_CPU, ready="/openapi.json")
-                    server = processes.running[-1]
-                    try:
-                        check = httpx.get(url, headers=headers, timeout=10)
-                        assert check.status_code == 200, check.text
-                        if name.startswith("gateway_decision_cache"):
-                            wait_for_feed(base)
-                        for _ in range(200):  # warm-up: connections, JWKS, caches
-                            httpx.get(url, headers=headers, timeout=10)
-                        before = cache_lookups(base) if component == "gateway" else {}
-                        pids = {"server": server.pid}
-                        if component == "gateway":
-                            pids["delegation"] = delegation.pid
-                        measured = measured_with_cpu(url, headers, pids, urls["delegation"])
-                        if component == "gateway":
-                            after = cache_lookups(base)
-                            measured["decision_cache_lookups"] = {k: after[k] - before.get(k, 0) for k in after}
-                        runs[name].append(measured)
-                        print(round_, name, measured, flush=True)
-                    finally:
-                        processes.stop_process(server)
-            for name in configurations:
-                result[name] = best(runs[name])
+                        print(round_, placement, name, runs[placement, name][-1], flush=True)
+            pinned_result: dict[str, Any] = {}
+            for (placement, name), measured_runs in runs.items():
+                (result if placement == "scheduled" else pinned_result)[name] = best(measured_runs)
             summarize(result)
+            summarize(pinned_result)
+            result["pinned"] = pinned_result
             result["route"] = "GET /v1/businesses/{bn}/employees/{user_id} (delegation, scope employees:read)"
             result["data_set"] = {"businesses": BUSINESSES, "bam_grants": BUSINESSES, "database": DATABASE}
             result["targets"] = {"ratio_to_bare": TARGET_RATIO, "p99_ms": TARGET_P99_MS}
@@ -524,6 +520,46 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
+
+
+def measure(
+    processes: Processes,
+    component: str | None,
+    config: dict[str, Any],
+    url: str,
+    headers: dict[str, str],
+    delegation: subprocess.Popen[bytes],
+    urls: dict[str, str],
+    ports: dict[str, int],
+    pinned: bool,
+) -> dict[str, Any]:
+    """One wrk run of one configuration; its server (the bare app or a gateway) started for it and stopped after."""
+    if component is None:  # the upstream read alone: delegation is already running
+        check = httpx.get(url, headers=headers, timeout=10)
+        assert check.status_code == 200, check.text
+        return measured_with_cpu(url, headers, {"delegation": delegation.pid}, urls["delegation"], pinned)
+    port = ports["bare"] if component == "bare" else ports["gateway"]
+    base = f"http://127.0.0.1:{port}"
+    processes.start(component, config, port, SERVER_CPU if pinned else -1, ready="/openapi.json")
+    server = processes.running[-1]
+    try:
+        check = httpx.get(url, headers=headers, timeout=10)
+        assert check.status_code == 200, check.text
+        if config.get("decision_cache_ttl_s"):
+            wait_for_feed(base)
+        for _ in range(200):  # warm-up: connections, JWKS, caches
+            httpx.get(url, headers=headers, timeout=10)
+        before = cache_lookups(base) if component == "gateway" else {}
+        pids = {"server": server.pid}
+        if component == "gateway":
+            pids["delegation"] = delegation.pid
+        measured = measured_with_cpu(url, headers, pids, urls["delegation"], pinned)
+        if component == "gateway":
+            after = cache_lookups(base)
+            measured["decision_cache_lookups"] = {k: after[k] - before.get(k, 0) for k in after}
+        return measured
+    finally:
+        processes.stop_process(server)
 
 
 def summarize(result: dict[str, Any]) -> None:
