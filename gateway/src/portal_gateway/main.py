@@ -207,10 +207,10 @@ class ServiceRoutes:
     middlewares; the gateway's own routes (``/livez``, ``/docs``, ``/v1/status``, ...) still go through FastAPI.
 
     For a proxied request FastAPI only matched the catch-all route after trying each of the gateway's own routes,
-    then wrapped it in its request/response and exception layers: about a fifth of the gateway's CPU per
-    request. ``forward`` matches the request against the route table itself, renders its own failures (every
-    one a problem), and answers 404/405 for what no service declares. The gateway's own routes keep their
-    precedence: a path any of them matches is left to FastAPI (one regular expression for them all)."""
+    then wrapped it in its request/response and exception layers (the gateway's CPU per proxied read went from
+    ~0.74 to ~0.67 ms without them). ``forward`` matches the request against the route table itself, renders its
+    own failures (every one a problem), and answers 404/405 for what no service declares. The gateway's own routes
+    keep their precedence: a path any of them matches is left to FastAPI (one regular expression for them all)."""
 
     def __init__(self, app: ASGIApp, own_paths: re.Pattern[str]) -> None:
         self.app = app

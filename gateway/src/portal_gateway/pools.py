@@ -12,8 +12,9 @@ One aiohttp session for every upstream, with two caps: ``limit_per_host`` (``con
 a slow or hung service queues for its own connections and cannot take those the others need, and ``limit``
 (``max_connections``) overall. Requests beyond ``connections_per_upstream`` wait their turn at a first-come,
 first-served gate per upstream (an ``asyncio.Semaphore``), not in aiohttp's pool: there a request arriving as a
-connection is given back takes it ahead of those already waiting, and under 64 concurrent requests to 16
-connections some waited many turns (the gateway path's p99 was four times its p90).
+connection is given back takes it ahead of those already waiting, so that under 64 concurrent requests to 16
+connections some wait many turns (the same barging as in the services' database pool, see
+``portal_runtime.db.FairQueuePool``).
 
 The gateway's semantics are kept where aiohttp's defaults differ:
 

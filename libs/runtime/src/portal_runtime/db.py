@@ -117,9 +117,9 @@ class _FairQueue(AsyncAdaptedQueue[Any]):
     SQLAlchemy's asyncio queue lets a caller that arrives just as a connection is given back take it ahead of the
     callers already waiting (``asyncio.Queue`` wakes the first waiter, the newcomer takes the connection before it
     runs, and the waiter queues again at the back). Under a load beyond the pool's size some requests then wait
-    many turns: with 64 concurrent reads on a pool of 20, delegation's p99 was four times its p90. Here a
-    connection given back goes straight to the longest-waiting caller, and nobody takes an idle connection while
-    someone waits.
+    many turns: with 64 concurrent reads on a pool of 20, delegation's p99 was 160-460 ms against a p90 of ~70 ms
+    (49-84 ms once the waiters were served in order, p50 unchanged at ~40 ms). Here a connection given back goes
+    straight to the longest-waiting caller, and nobody takes an idle connection while someone waits.
     """
 
     def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
