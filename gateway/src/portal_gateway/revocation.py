@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,9 +44,9 @@ from pydantic import ValidationError
 from portal_contracts.internal import TokenRevocationQuery, TokenRevocationStatus
 from portal_gateway.auth import Principal
 from portal_gateway.errors import UpstreamUnavailable
-from portal_runtime.feeds import FETCH_MAX_WAIT_MS, POLL_TIMEOUT_MS, PROBE_TIMEOUT_S, RETRY_BACKOFF_S, STOP_TIMEOUT_S
+from portal_runtime.feeds import FETCH_MAX_WAIT_MS, RETRY_BACKOFF_S, CurrentFeed, FeedSettings
 from portal_runtime.internal import internal_headers
-from portal_runtime.kafka import decode
+from portal_runtime.messaging import EventRecord
 from portal_runtime.problems import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -201,11 +200,17 @@ class RevocationFeedSettings:
     lookback_s: float = 1200.0
 
 
-class RevocationFeed:
-    """Reads identity's events into the denylist; knows whether it is current (see the module docstring).
+class RevocationFeed(CurrentFeed):
+    """Reads identity's events into the denylist; knows whether it is current (see the module docstring and
+    :class:`portal_runtime.feeds.CurrentFeed`).
 
-    Every replica reads every partition (assigned, no consumer group: no join delay, nothing to commit).
+    Unlike the base feed it needs what was published before it started, so every replica assigns itself every
+    partition (no consumer group: no join delay, nothing to commit), starts ``lookback_s`` back, and resumes where
+    it stopped after a lost connection.
     """
+
+    name = "identity revocation feed"
+    fallback = "identity is asked per token until it recovers"
 
     def __init__(
         self,
@@ -217,37 +222,24 @@ class RevocationFeed:
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
-        self._settings = settings
+        super().__init__(
+            FeedSettings(settings.bootstrap_servers, settings.topic),
+            "gateway-revocation",
+            max_staleness_s=max_staleness_s,
+            clock=clock,
+        )
+        self._lookback_s = settings.lookback_s
         self._denylist = denylist
         self._metrics = metrics
-        self._max_staleness_s = max_staleness_s
-        self._clock = clock
         self._wall_clock = wall_clock
-        self._caught_up_at: float | None = None
         self._positions: dict[TopicPartition, int] = {}  # the next offset to read, kept across reconnections
-        self._task: asyncio.Task[None] | None = None
-        self.client_id = f"gateway-revocation-{uuid.uuid4().hex[:8]}"
         metrics.feed_current.set_function(lambda: 1.0 if self.is_current() else 0.0)
         metrics.entries.set_function(lambda: float(len(denylist)))
 
-    def is_current(self) -> bool:
-        caught_up_at = self._caught_up_at
-        return caught_up_at is not None and self._clock() - caught_up_at < self._max_staleness_s
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="revocation-feed")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task], timeout=2 * STOP_TIMEOUT_S)
-        self._caught_up_at = None
-
-    def _new_consumer(self) -> AIOKafkaConsumer:
+    def new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
             bootstrap_servers=self._settings.bootstrap_servers,
-            client_id=self.client_id,
+            client_id=self.group_id,
             group_id=None,
             enable_auto_commit=False,
             metadata_max_age_ms=1_000,
@@ -255,30 +247,31 @@ class RevocationFeed:
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
 
-    async def _run(self) -> None:
-        while True:
-            consumer = self._new_consumer()
+    async def connected(self, consumer: AIOKafkaConsumer) -> None:
+        partitions = await self._partitions(consumer)
+        consumer.assign(partitions)
+        await self._seek(consumer, partitions)
+
+    def read_up_to(self, partition: TopicPartition, next_offset: int) -> None:
+        self._positions[partition] = next_offset
+
+    async def apply(self, records: list[EventRecord]) -> None:
+        for record in records:
             try:
-                await consumer.start()
-                partitions = await self._partitions(consumer)
-                consumer.assign(partitions)
-                await self._seek(consumer, partitions)
-                while True:
-                    await self._poll(consumer)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("identity revocation feed failed (%s); identity is asked per token until it recovers", exc)
-            finally:
-                self._caught_up_at = None
-                try:
-                    await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT_S)
-                except Exception as exc:
-                    log.debug("revocation consumer stop failed: %s", exc)
-            await asyncio.sleep(RETRY_BACKOFF_S)
+                applied = self._denylist.add(record.type, record.data)
+            except Exception as exc:  # a revocation event with missing or malformed fields
+                self.unreadable(exc)
+                continue
+            if applied:
+                self._metrics.events.inc()
+
+    def unreadable(self, exc: Exception) -> None:
+        # Nothing to fall back on for one lost event: made loud (metric, error log) for the operators.
+        self._metrics.unreadable.inc()
+        log.error("unreadable identity event on the revocation feed: %s", exc)
 
     async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        """The topic's partitions, once it exists (identity's consumers create it; the gateway only reads)."""
+        """The topic's partitions, once it exists (identity creates it when it starts; the gateway only reads)."""
         topic = self._settings.topic
         while True:
             if topic in await consumer.topics():
@@ -297,7 +290,7 @@ class RevocationFeed:
             return
         # The end offsets first: a message appended after the time lookup is then still read.
         ends = await consumer.end_offsets(fresh)
-        since_ms = int((self._wall_clock() - self._settings.lookback_s) * 1000)
+        since_ms = int((self._wall_clock() - self._lookback_s) * 1000)
         found = await consumer.offsets_for_times({p: since_ms for p in fresh})
         for partition in fresh:
             at = found.get(partition)
@@ -305,41 +298,6 @@ class RevocationFeed:
             offset = at.offset if at is not None and at.timestamp >= 0 else ends[partition]
             consumer.seek(partition, offset)
             self._positions[partition] = offset
-
-    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
-        batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
-        for partition, messages in batches.items():
-            for message in messages:
-                self._apply(message.key, message.value)
-                self._positions[partition] = message.offset + 1
-        await self._probe(consumer)
-
-    def _apply(self, key: bytes | None, value: bytes | None) -> None:
-        try:
-            record = decode(key, value or b"")
-            applied = self._denylist.add(record.type, record.data)
-        except Exception as exc:
-            # Nothing to fall back on for one lost event: made loud (metric, error log) for the operators.
-            self._metrics.unreadable.inc()
-            log.error("unreadable identity event on the revocation feed: %s", exc)
-            return
-        if applied:
-            self._metrics.events.inc()
-
-    async def _probe(self, consumer: AIOKafkaConsumer) -> None:
-        assigned: list[TopicPartition] = sorted(consumer.assignment())
-        if not assigned:
-            return
-        probed_at = self._clock()
-        try:
-            ends = await asyncio.wait_for(consumer.end_offsets(assigned), PROBE_TIMEOUT_S)
-        except TimeoutError as exc:
-            log.debug("revocation end offsets probe timed out: %s", exc)
-            return
-        for partition in assigned:
-            if await consumer.position(partition) < ends[partition]:
-                return
-        self._caught_up_at = probed_at
 
 
 _Key = tuple[str | float | None, ...]

@@ -2,7 +2,9 @@
 (the gateway's decision cache, delegation's decision index).
 
 Each replica reads every event (a consumer group of its own), from the end of the topic when it (re)joins: what it
-keeps is loaded or emptied separately, so nothing before matters. *Current* = at a moment less than
+keeps is loaded or emptied separately, so nothing before matters. (A feed that must read back from a past moment
+instead, the gateway's token-revocation feed, assigns itself the partitions and seeks: :meth:`CurrentFeed.new_consumer`,
+:meth:`CurrentFeed.connected` and :meth:`CurrentFeed.read_up_to`.) *Current* = at a moment less than
 ``max_staleness_s`` ago, the consumer's position had reached the end of every partition of the topic (an
 end-offsets round trip to the broker, then the positions compared), so every event published before that moment
 has been applied. ``epoch`` counts the times the feed became current after not being current (start, broker
@@ -76,6 +78,30 @@ class CurrentFeed:
     async def prepare(self) -> None:
         """Before each connection (delegation creates its topic here)."""
 
+    def new_consumer(self) -> AIOKafkaConsumer:
+        """The consumer of each connection: by default this replica's own group, starting from the end."""
+        s = self._settings
+        return AIOKafkaConsumer(
+            s.topic,
+            bootstrap_servers=s.bootstrap_servers,
+            client_id=f"{self.group_id}-consumer",
+            group_id=self.group_id,
+            enable_auto_commit=False,  # a fresh replica starts at the end; nothing to resume
+            auto_offset_reset="latest",
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+            rebalance_timeout_ms=max(s.session_timeout_ms * 3 // 2, 1500),
+            metadata_max_age_ms=1_000,  # notice the topic soon when it is created after the reader starts
+            request_timeout_ms=5_000,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        )
+
+    async def connected(self, consumer: AIOKafkaConsumer) -> None:
+        """After each connection, before the first read (a consumer without a group assigns and seeks here)."""
+
+    def read_up_to(self, partition: TopicPartition, next_offset: int) -> None:
+        """The events of ``partition`` before ``next_offset`` have been applied."""
+
     async def apply(self, records: list[EventRecord]) -> None:
         """The events read, in order."""
 
@@ -117,29 +143,13 @@ class CurrentFeed:
         if records:
             await self.apply(records)
 
-    def _new_consumer(self) -> AIOKafkaConsumer:
-        s = self._settings
-        return AIOKafkaConsumer(
-            s.topic,
-            bootstrap_servers=s.bootstrap_servers,
-            client_id=f"{self.group_id}-consumer",
-            group_id=self.group_id,
-            enable_auto_commit=False,  # a fresh replica starts at the end; nothing to resume
-            auto_offset_reset="latest",
-            session_timeout_ms=s.session_timeout_ms,
-            heartbeat_interval_ms=s.heartbeat_interval_ms,
-            rebalance_timeout_ms=max(s.session_timeout_ms * 3 // 2, 1500),
-            metadata_max_age_ms=1_000,  # notice the topic soon when it is created after the reader starts
-            request_timeout_ms=5_000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        )
-
     async def _run(self) -> None:
         while True:
-            consumer = self._new_consumer()
+            consumer = self.new_consumer()
             try:
                 await self.prepare()
                 await consumer.start()
+                await self.connected(consumer)
                 while True:
                     await self._poll(consumer)
             except asyncio.CancelledError:
@@ -158,6 +168,9 @@ class CurrentFeed:
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
         await self.receive((m.key, m.value, m.topic) for messages in batches.values() for m in messages)
+        for partition, messages in batches.items():
+            if messages:
+                self.read_up_to(partition, messages[-1].offset + 1)
         await self._probe(consumer)
 
     async def _probe(self, consumer: AIOKafkaConsumer) -> None:
