@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
@@ -41,3 +43,17 @@ async def shop(tmp_path) -> AsyncIterator[tuple[Shop, object]]:  # type: ignore[
 @pytest.fixture
 def bus() -> InMemoryBus:
     return InMemoryBus()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The commands asyncpg sends outside prepared statements: BEGIN, COMMIT, ROLLBACK, SET."""
+    commands: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def spy(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        commands.append(query.split()[0].rstrip(";").upper())
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+    return commands

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import Boolean, DateTime, Enum, Integer, String, bindparam, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -78,20 +77,6 @@ async def sqlite_engine(tmp_path: Any) -> AsyncIterator[AsyncEngine]:
     engine = await engine_with_grants(f"sqlite+aiosqlite:///{tmp_path}/grants.db")
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The commands asyncpg sends outside prepared statements: BEGIN, COMMIT, ROLLBACK, SET."""
-    commands: list[str] = []
-    execute = asyncpg.Connection.execute
-
-    async def spy(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        commands.append(query.split()[0].rstrip(";").upper())
-        return await execute(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(asyncpg.Connection, "execute", spy)
-    return commands
 
 
 def as_dicts(rows: Any) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import Integer, String, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,20 +49,6 @@ async def sqlite_engine(tmp_path: Any) -> AsyncIterator[AsyncEngine]:
     engine = await engine_with_notes(f"sqlite+aiosqlite:///{tmp_path}/notes.db")
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The commands asyncpg sends outside prepared statements: BEGIN, COMMIT, ROLLBACK, SET."""
-    commands: list[str] = []
-    execute = asyncpg.Connection.execute
-
-    async def spy(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        commands.append(query.split()[0].rstrip(";").upper())
-        return await execute(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(asyncpg.Connection, "execute", spy)
-    return commands
 
 
 @pytest.mark.integration
