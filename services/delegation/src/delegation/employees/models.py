@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,33 @@ from delegation.roles import Role
 from portal_runtime.messaging import ID_TYPE
 
 
-class EmployeeGrant(Base):
+class GrantFacts:
+    """What a grant's values say, the same for the ORM row and for the record a hot read returns."""
+
+    if TYPE_CHECKING:  # provided by each class (declared here for the type checker only)
+        id: int
+        role: str
+        all_programs: bool
+        version: int
+
+    def program_bn15s(self) -> Iterable[str]:
+        raise NotImplementedError
+
+    @property
+    def access(self) -> ProgramAccess:
+        return ProgramAccess.everything() if self.all_programs else ProgramAccess.only(self.program_bn15s())
+
+    @property
+    def role_name(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def etag(self) -> str:
+        """Its id and version (the version counts its changes)."""
+        return f'"{self.id}.{self.version}"'
+
+
+class EmployeeGrant(GrantFacts, Base):
     """A user's role on their employer's business: one per (user, business).
 
     The program accounts are rows of their own (not a list in a column) so that a program account can later be
@@ -43,22 +70,13 @@ class EmployeeGrant(Base):
     )
     business: Mapped[Business] = relationship(lazy="raise")
 
-    @property
-    def access(self) -> ProgramAccess:
-        return access_of(self.all_programs, (p.bn15 for p in self.programs))
-
-    @property
-    def role_name(self) -> Role:
-        return Role(self.role)
-
-    @property
-    def etag(self) -> str:
-        return etag_of(self.id, self.version)
+    def program_bn15s(self) -> Iterable[str]:
+        return (p.bn15 for p in self.programs)
 
 
 @dataclass(frozen=True)
-class GrantRecord:
-    """A grant as a hot read returns it (:data:`delegation.employees.repository.grants_of_users`): the values of
+class GrantRecord(GrantFacts):
+    """A grant as a hot read returns it (:func:`delegation.employees.repository.grants_of_two_users`): the values of
     an :class:`EmployeeGrant` with its program accounts, without the ORM object."""
 
     id: int
@@ -70,26 +88,8 @@ class GrantRecord:
     version: int
     bn15s: tuple[str, ...]
 
-    @property
-    def access(self) -> ProgramAccess:
-        return access_of(self.all_programs, self.bn15s)
-
-    @property
-    def role_name(self) -> Role:
-        return Role(self.role)
-
-    @property
-    def etag(self) -> str:
-        return etag_of(self.id, self.version)
-
-
-def access_of(all_programs: bool, bn15s: Iterable[str]) -> ProgramAccess:
-    return ProgramAccess.everything() if all_programs else ProgramAccess.only(bn15s)
-
-
-def etag_of(grant_id: int, version: int) -> str:
-    """A grant's ETag: its id and version (the version counts its changes)."""
-    return f'"{grant_id}.{version}"'
+    def program_bn15s(self) -> Iterable[str]:
+        return self.bn15s
 
 
 class EmployeeGrantProgram(Base):
