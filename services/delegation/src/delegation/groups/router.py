@@ -181,7 +181,7 @@ async def delete_client_group(
 async def list_group_clients(
     bn: Bn, id: GroupId, context: CurrentContext, runtime: Runtime, page: Paging
 ) -> GroupClientPage:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         rows, cursor = await service.members_of(
             session, reader=context.subject, provider_bn=bn, group_id=str(id), page=page
         )
