@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,7 @@ from identity.main import create_app as create_identity_app
 from portal_gateway.config import Settings
 from portal_gateway.decisions import Decision, DecisionRequest
 from portal_gateway.main import KEEPALIVE_EXPIRY_S, create_app
-from portal_gateway.pools import UpstreamTransport
+from portal_gateway.pools import HttpxUpstream, UpstreamAnswer, UpstreamTransport
 from portal_runtime.access import Acting, access
 from portal_runtime.context import ContextVerifier, CurrentContext, generate_signing_key
 from portal_runtime.messaging import utcnow
@@ -167,6 +167,21 @@ class AppRouter(httpx.AsyncBaseTransport):
     def count(self, host_url: str, path: str | None = None) -> int:
         host = httpx.URL(host_url).host
         return sum(1 for r in self.requests if r.url.host == host and (path is None or r.url.path == path))
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | AsyncIterator[bytes] | None,
+        timeouts: Mapping[str, float | None],
+    ) -> UpstreamAnswer:
+        """The proxy's way in (portal_gateway.pools.Upstream): a real server is reached as in production, straight
+        on the pool; an in-process app through httpx, as any other transport."""
+        if httpx.URL(url).host in self._apps:
+            return await HttpxUpstream(self).send(method, url, headers, body, timeouts)
+        self.requests.append(httpx.Request(method, url, headers=headers))
+        return await self._network.send(method, url, headers, body, timeouts)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)

@@ -13,7 +13,7 @@ import pytest
 
 from portal_gateway.config import Settings
 from portal_gateway.main import new_http_client
-from portal_gateway.pools import UpstreamTransport
+from portal_gateway.pools import HttpxUpstream, UpstreamTransport, upstream
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -259,3 +259,41 @@ def test_the_connection_caps_are_settings() -> None:
         Settings(environment="test", connections_per_upstream=0)
     with pytest.raises(ValueError):
         Settings(environment="test", max_connections=0)
+
+
+def test_the_proxy_sends_straight_on_the_pool_and_through_httpx_on_any_other_transport() -> None:
+    pool = UpstreamTransport(connections_per_upstream=1, max_connections=1, keepalive_expiry_s=1.0)
+    assert upstream(pool) is pool
+    other = httpx.MockTransport(lambda request: httpx.Response(204))
+    assert isinstance(upstream(other), HttpxUpstream)
+
+
+async def test_the_pools_own_send_passes_the_request_and_the_answer_as_they_are(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    seen: list[tuple[bytes, bytes]] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await _read_request(reader))
+        writer.write(b"HTTP/1.1 202 Accepted\r\nX-Upstream: a\r\nx-upstream: b\r\ncontent-length: 4\r\n\r\ndone")
+        await writer.drain()
+
+    url = await serve(record)
+    pool = UpstreamTransport(connections_per_upstream=1, max_connections=1, keepalive_expiry_s=1.0)
+    try:
+        answer = await pool.send(
+            "PUT", f"{url}/v1/a%2Fb?q=1", [(b"X-Caller", b"c"), (b"content-length", b"4")], b"body", {"read": 5.0}
+        )
+        body = b"".join([chunk async for chunk in answer.chunks()])
+        await answer.aclose()
+    finally:
+        await pool.aclose()
+    head, sent = seen[0]
+    assert head.startswith(b"PUT /v1/a%2Fb?q=1 HTTP/1.1\r\n")
+    assert b"X-Caller: c\r\n" in head and sent == b"body"
+    assert b"user-agent" not in head.lower()  # nothing added that the proxy did not put on the request
+    assert (answer.status, body) == (202, b"done")
+    assert [(n.lower(), v) for n, v in answer.headers if n.lower() == b"x-upstream"] == [
+        (b"x-upstream", b"a"),
+        (b"x-upstream", b"b"),
+    ]

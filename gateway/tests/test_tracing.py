@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from opentelemetry.util._once import Once
 
+from portal_gateway.pools import HttpxUpstream, UpstreamTransport, upstream
 from portal_runtime.telemetry import COMPONENT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, setup_tracing, tracing_active
 
 if TYPE_CHECKING:
@@ -101,3 +102,10 @@ def test_an_otlp_endpoint_turns_tracing_on(monkeypatch: pytest.MonkeyPatch) -> N
         if isinstance(provider, TracerProvider):
             provider.shutdown()
         _reset_global_tracer_provider()
+
+
+def test_with_tracing_on_the_proxy_sends_through_the_traced_httpx_transport(spans: InMemorySpanExporter) -> None:
+    # OpenTelemetry's httpx instrumentation wraps handle_async_request: the proxy's direct send would skip it.
+    pool = UpstreamTransport(connections_per_upstream=1, max_connections=1, keepalive_expiry_s=1.0)
+    assert tracing_active()
+    assert isinstance(upstream(pool), HttpxUpstream)

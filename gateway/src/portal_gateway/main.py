@@ -34,7 +34,7 @@ from portal_gateway.edge_metrics import UpstreamErrors
 from portal_gateway.errors import GatewayInternalError, UpstreamUnavailable
 from portal_gateway.health import stack_health
 from portal_gateway.outages.feature import OutageFeature
-from portal_gateway.pools import UpstreamTransport
+from portal_gateway.pools import UpstreamTransport, upstream
 from portal_gateway.proxy import Proxy, UpstreamMetrics
 from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetrics, admission, build_limiter
 from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
@@ -136,7 +136,9 @@ def _runtime(
         internal_api_key=settings.internal_api_key,
     )
     source, invalidation = _cached(settings, decisions, cache_metrics)
-    proxy = Proxy(settings.services, transport, signer, UpstreamMetrics(metrics.registry), timeout=http.timeout)
+    proxy = Proxy(
+        settings.services, upstream(transport), signer, UpstreamMetrics(metrics.registry), timeout=http.timeout
+    )
     revocation = revocation_guard(
         http=http,
         identity_url=settings.services["identity"],

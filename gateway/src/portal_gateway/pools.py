@@ -6,7 +6,8 @@ machine against a bare uvicorn app, 16 connections, 16 requests in flight (clien
 1.0-1.3 ms, httpx over this aiohttp transport 0.28 ms, aiohttp alone 0.08 ms. In the gateway benchmark the
 httpcore pool was the largest single cost of a proxied request (bench/gateway_throughput.py). httpx stays the
 client API everywhere (tests route it to in-process apps with ``httpx.ASGITransport``); only the network
-transport is aiohttp's, whose pool hands out a free connection in constant time.
+transport is aiohttp's, whose pool hands out a free connection in constant time. The proxy sends through
+:meth:`UpstreamTransport.send`, the same path without httpx's request and response objects (:func:`upstream`).
 
 One aiohttp session for every upstream, with two caps: ``limit_per_host`` (``connections_per_upstream``) so that
 a slow or hung service queues for its own connections and cannot take those the others need, and ``limit``
@@ -33,12 +34,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 import httpx
 from multidict import CIMultiDict
 from yarl import URL
+
+from portal_runtime.telemetry import tracing_active
 
 # aiohttp would otherwise add these when a request lacks them; the request httpx built is sent as it is.
 NOT_ADDED = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
@@ -59,7 +63,7 @@ _FAILURES: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = 
 
 
 @contextlib.contextmanager
-def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+def _as_httpx_errors(request: httpx.Request | None = None) -> Iterator[None]:
     try:
         yield
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -69,17 +73,22 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise  # unreachable: ClientError and TimeoutError are both in the table
 
 
-class _ResponseBody(httpx.AsyncByteStream):
-    """The answer's body as it arrives; closing it gives the connection back (or drops it, if unread) and lets
-    the next request to that upstream through its gate."""
+class Answer:
+    """An upstream's answer as it arrives: status, headers as received (raw bytes), and the body; closing it gives
+    the connection back (or drops it, if unread) and lets the next request to that upstream through its gate."""
 
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request, gate: asyncio.Semaphore) -> None:
+    __slots__ = ("_gate", "_response", "headers", "reason", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse, gate: asyncio.Semaphore) -> None:
+        self.status: int = response.status
+        self.reason: bytes = (response.reason or "").encode("latin-1")
+        self.headers: list[tuple[bytes, bytes]] = list(response.raw_headers)
         self._response = response
-        self._request = request
         self._gate: asyncio.Semaphore | None = gate
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx_errors(self._request):
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body's bytes as received (never decompressed); a body that breaks off raises an httpx error."""
+        with _as_httpx_errors():
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
@@ -90,20 +99,39 @@ class _ResponseBody(httpx.AsyncByteStream):
             gate.release()
 
 
+class _ResponseBody(httpx.AsyncByteStream):
+    """An :class:`Answer`'s body as httpx streams it."""
+
+    def __init__(self, answer: Answer) -> None:
+        self._answer = answer
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._answer.chunks():
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._answer.aclose()
+
+
 async def _request_body(stream: httpx.AsyncByteStream) -> AsyncIterator[bytes]:
     async for chunk in stream:
         yield chunk
 
 
 class UpstreamTransport(httpx.AsyncBaseTransport):
-    """An httpx transport sending over aiohttp's connection pool (created on first use, in the running loop)."""
+    """An httpx transport sending over aiohttp's connection pool (created on first use, in the running loop).
+
+    :meth:`send` is the same without httpx's objects, for the proxy's hot path: the request as the proxy already
+    holds it (method, URL, raw headers) and an :class:`Answer`; httpx's request, URL and response objects cost
+    more CPU than the pooled send itself (see :class:`portal_gateway.proxy.Proxy`).
+    """
 
     def __init__(self, connections_per_upstream: int, max_connections: int, keepalive_expiry_s: float) -> None:
         self._per_upstream = connections_per_upstream
         self._max_connections = max_connections
         self._keepalive_expiry_s = keepalive_expiry_s
         self._session: aiohttp.ClientSession | None = None
-        self._gates: dict[tuple[bytes, bytes, int | None], asyncio.Semaphore] = {}
+        self._gates: dict[str, asyncio.Semaphore] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -121,54 +149,70 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session
-        if session is None:
-            session = self._session = self._open()
-        headers = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw)
         body: bytes | AsyncIterator[bytes] | None
+        headers = request.headers.raw
         try:
             body = request.content or None
         except httpx.RequestNotRead:  # a streamed body: aiohttp frames it (Content-Length if given, else chunked)
             body = _request_body(request.stream)  # type: ignore[arg-type]
-            headers.popall("Transfer-Encoding", None)
-        timeout = request.extensions.get("timeout", {})
+            headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
+        answer = await self.send(
+            request.method, str(request.url), headers, body, request.extensions.get("timeout", {}), request=request
+        )
+        return httpx.Response(
+            status_code=answer.status,
+            headers=answer.headers,
+            stream=_ResponseBody(answer),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
+        )
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | AsyncIterator[bytes] | None,
+        timeouts: Mapping[str, float | None],
+        *,
+        request: httpx.Request | None = None,
+    ) -> Answer:
+        """Sends ``method url`` (already percent-encoded, sent as it is) with exactly ``headers``; waits for a
+        connection in order of arrival. ``timeouts`` are httpx's (``pool``, ``connect``, ``read``, ``write``).
+        Failures raise httpx's exceptions, classed by whether the request may have been delivered."""
+        session = self._session
+        if session is None:
+            session = self._session = self._open()
         # "connect" covers waiting for a free connection as well as opening one: httpx's pool timeout.
-        connect_s = _sum(timeout.get("pool"), timeout.get("connect"))
-        gate = await self._enter(request, connect_s)
+        connect_s = _sum(timeouts.get("pool"), timeouts.get("connect"))
+        gate = await self._enter(url, connect_s, request)
         try:
             with _as_httpx_errors(request):
                 response = await session.request(
-                    request.method,
-                    URL(str(request.url), encoded=True),
-                    headers=headers,
+                    method,
+                    URL(url, encoded=True),
+                    headers=CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers),
                     data=body,
                     allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(
                         total=None,
                         connect=connect_s,
-                        sock_connect=timeout.get("connect"),
-                        sock_read=timeout.get("read"),
+                        sock_connect=timeouts.get("connect"),
+                        sock_read=timeouts.get("read"),
                     ),
                 )
         except BaseException:
             gate.release()
             raise
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.raw_headers),
-            stream=_ResponseBody(response, request, gate),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode("latin-1")},
-        )
+        return Answer(response, gate)
 
-    async def _enter(self, request: httpx.Request, within_s: float | None) -> asyncio.Semaphore:
+    async def _enter(self, url: str, within_s: float | None, request: httpx.Request | None) -> asyncio.Semaphore:
         """This upstream's gate, passed in order of arrival; not passed in time is a connect timeout (the request
         was not sent)."""
-        url = request.url
-        key = (url.raw_scheme, url.raw_host, url.port)
-        gate = self._gates.get(key)
+        origin = _origin(url)
+        gate = self._gates.get(origin)
         if gate is None:
-            gate = self._gates[key] = asyncio.Semaphore(self._per_upstream)
+            gate = self._gates[origin] = asyncio.Semaphore(self._per_upstream)
         try:
             async with asyncio.timeout(within_s):
                 await gate.acquire()
@@ -182,6 +226,80 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
             await session.close()
             # aiohttp's advice: give the closed transports a loop turn to finish before the loop may end.
             await asyncio.sleep(0)
+
+
+@runtime_checkable
+class Upstream(Protocol):
+    """What the proxy sends on: :class:`UpstreamTransport` itself (or any transport with this ``send``), else
+    :class:`HttpxUpstream` over the httpx transport (and always when tracing is on)."""
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | AsyncIterator[bytes] | None,
+        timeouts: Mapping[str, float | None],
+    ) -> UpstreamAnswer: ...
+
+
+class UpstreamAnswer(Protocol):
+    status: int
+    headers: list[tuple[bytes, bytes]]
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _HttpxAnswer:
+    __slots__ = ("_response", "headers", "status")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.headers = response.headers.raw
+        self._response = response
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self._response.aiter_raw()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+class HttpxUpstream:
+    """:class:`Upstream` over any httpx transport, through httpx's request and response objects."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | AsyncIterator[bytes] | None,
+        timeouts: Mapping[str, float | None],
+    ) -> UpstreamAnswer:
+        request = httpx.Request(method, url, headers=headers, content=body, extensions={"timeout": timeouts})
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        return _HttpxAnswer(response)
+
+
+def upstream(transport: httpx.AsyncBaseTransport) -> Upstream:
+    """The proxy's way to send on ``transport``: straight on the pool, unless something else was given or the
+    transport is traced (OpenTelemetry's httpx instrumentation wraps ``handle_async_request``: its client span and
+    ``traceparent`` must not be bypassed)."""
+    if isinstance(transport, Upstream) and not tracing_active():
+        return transport
+    return HttpxUpstream(transport)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL: the key of its upstream's gate."""
+    end = url.find("/", url.find("//") + 2)
+    return url if end < 0 else url[:end]
 
 
 def _sum(*parts: float | None) -> float | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 
 import httpx
 from prometheus_client import CollectorRegistry, Histogram
@@ -18,6 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from portal_gateway.errors import BadGateway, UpstreamTimeout, UpstreamUnavailable
+from portal_gateway.pools import Upstream, UpstreamAnswer
 from portal_gateway.routes import RouteMatch
 from portal_runtime import context as internal_context
 from portal_runtime.context import ContextSigner, InternalContext
@@ -96,10 +97,11 @@ class UpstreamMetrics:
 class UpstreamResponse(StreamingResponse):
     """The service's status, headers and body, streamed; the upstream connection is released in every case."""
 
-    def __init__(self, upstream: httpx.Response, headers: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, service: str, upstream: UpstreamAnswer, headers: list[tuple[bytes, bytes]]) -> None:
         # Raw bytes: a compressed body passes through untouched, with its Content-Encoding.
-        super().__init__(upstream.aiter_raw(), status_code=upstream.status_code)
+        super().__init__(upstream.chunks(), status_code=upstream.status)
         self.raw_headers = headers
+        self._service = service
         self._upstream = upstream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,7 +109,7 @@ class UpstreamResponse(StreamingResponse):
             await super().__call__(scope, receive, send)
         except httpx.HTTPError as exc:
             # Headers are already sent: the only honest signal left is to abort the connection.
-            log.warning("upstream body failed mid-stream (%s): %s", self._upstream.url, exc)
+            log.warning("%s: upstream body failed mid-stream (%s): %s", self._service, scope.get("path"), exc)
             raise
         finally:
             await self._upstream.aclose()
@@ -125,23 +127,26 @@ class BufferedUpstreamResponse(Response):
 
 
 class Proxy:
-    """Sends each request on the upstream transport itself (the client's, so its pools and any tracing apply),
-    not through ``AsyncClient.send``: a reverse proxy needs none of the client's request-level features, and one
-    of them is wrong here (its cookie jar would keep a service's ``Set-Cookie`` and send it on other callers'
-    requests). The base URLs are parsed once, header filtering compares bytes, and small answers skip streaming.
+    """Sends each request on the upstream pool itself (:mod:`portal_gateway.pools`), not through httpx's
+    ``AsyncClient.send``: a reverse proxy needs none of the client's request-level features, and one of them is
+    wrong here (its cookie jar would keep a service's ``Set-Cookie`` and send it on other callers' requests). Nor
+    through httpx's request and response objects, where the pool allows it (``pools.upstream``): building them,
+    the URL parsed twice and the headers copied into each, cost the gateway more CPU than the pooled send itself
+    (~0.13 ms of ~1.1 ms a proxied read, measured with py-spy on this machine). The base URLs are parsed once,
+    header filtering compares bytes, and small answers skip streaming.
     """
 
     def __init__(
         self,
         services: Mapping[str, str],
-        transport: httpx.AsyncBaseTransport,
+        upstream: Upstream,
         signer: ContextSigner,
         metrics: UpstreamMetrics | None = None,
         *,
         timeout: httpx.Timeout,
     ) -> None:
         self._prefixes = {name: _prefix(url) for name, url in services.items()}
-        self._transport = transport
+        self._upstream = upstream
         self._timeout = timeout.as_dict()
         self._signer = signer
         self._metrics = metrics
@@ -150,17 +155,16 @@ class Proxy:
         self, request: Request, match: RouteMatch, context: InternalContext | None, request_id: str
     ) -> Response:
         op = match.operation
-        upstream_request = httpx.Request(
-            request.method,
-            self._url(op.service, request.scope),
-            headers=self._headers(request, context, request_id),
-            content=request.stream() if _has_body(request) else None,
-            extensions={"timeout": self._timeout},
-        )
         started, status = time.perf_counter(), "error"
         try:
-            upstream = await self._send(op.service, upstream_request)
-            status = str(upstream.status_code)
+            upstream = await self._send(
+                op.service,
+                request.method,
+                self._url(op.service, request.scope),
+                self._headers(request, context, request_id),
+                request.stream() if _has_body(request) else None,
+            )
+            status = str(upstream.status)
         except PortalError as exc:
             status = str(exc.status)
             raise
@@ -169,35 +173,40 @@ class Proxy:
                 self._metrics.observe(op.service, op.method, op.template, status, time.perf_counter() - started)
         return await self._response(op.service, upstream)
 
-    async def _send(self, service: str, upstream_request: httpx.Request) -> httpx.Response:
+    async def _send(
+        self,
+        service: str,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: AsyncIterator[bytes] | None,
+    ) -> UpstreamAnswer:
         try:
-            upstream = await self._transport.handle_async_request(upstream_request)
+            return await self._upstream.send(method, url, headers, body, self._timeout)
         except httpx.HTTPError as exc:
             raise _failure(service, exc) from exc
-        upstream.request = upstream_request
-        return upstream
 
-    async def _response(self, service: str, upstream: httpx.Response) -> Response:
+    async def _response(self, service: str, upstream: UpstreamAnswer) -> Response:
         """Small answers are read whole: one ASGI message instead of a stream (for which starlette runs a task
         listening for the caller's disconnect), and a body that breaks off is still a 502. Others stream."""
-        headers = _kept(upstream.headers.raw, _DROPPED_RESPONSE)
+        headers = _kept(upstream.headers, _DROPPED_RESPONSE)
         length = next((value for name, value in headers if name == b"content-length"), None)
         if length is None or not length.isdigit() or int(length) > BUFFERED_BODY_MAX_BYTES:
-            return UpstreamResponse(upstream, headers)
+            return UpstreamResponse(service, upstream, headers)
         try:
-            body = b"".join([chunk async for chunk in upstream.aiter_raw()])
+            body = b"".join([chunk async for chunk in upstream.chunks()])
         except httpx.HTTPError as exc:
             raise _failure(service, exc) from exc
         finally:
             await upstream.aclose()
-        return BufferedUpstreamResponse(upstream.status_code, headers, body)
+        return BufferedUpstreamResponse(upstream.status, headers, body)
 
-    def _url(self, service: str, scope: Scope) -> httpx.URL:
+    def _url(self, service: str, scope: Scope) -> str:
         # The raw path keeps the caller's percent-encoding (a %2F inside an identifier stays one segment).
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query: bytes = scope.get("query_string", b"")
         target = raw_path + b"?" + query if query else raw_path
-        return httpx.URL(self._prefixes[service] + target.decode("ascii"))
+        return self._prefixes[service] + target.decode("ascii")
 
     def _headers(self, request: Request, context: InternalContext | None, request_id: str) -> list[tuple[bytes, bytes]]:
         headers = _kept(request.headers.raw, _DROPPED_REQUEST)
