@@ -35,6 +35,7 @@ from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, M
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
+from portal_runtime.routing import include_indexed
 from portal_runtime.settings import ServiceSettings
 from portal_runtime.telemetry import instrument_app
 
@@ -346,9 +347,7 @@ def build_service_app(
     runtime.app_state = app.state
     app.state.context_verifier = runtime.context_verifier
     install_problem_handlers(app)
-    app.include_router(_ops_router(spec.name))
-    for router in spec.routers:
-        app.include_router(router)
+    include_indexed(app, [_ops_router(spec.name), *spec.routers])
     app.add_middleware(InternalKeyMiddleware, key=settings.internal_api_key)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
     app.add_middleware(RequestIdMiddleware)
