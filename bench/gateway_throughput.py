@@ -25,33 +25,34 @@ share of the cores the machine leaves it, and with all of them the whole CPU bud
 requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s". Results go to
 ``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24, third session of the day; quiet two-core machine; the JSON has the numbers):
+Findings (2026-11-24, fourth session of the day; the JSON has the numbers). This session's VM ran about half as
+fast as the previous one's (the bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a request, against 8,400-8,800 at
+0.11): compare ratios, not rates, across sessions.
 
-- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Bare app 8,400-8,800
-  req/s in this session's runs (0.11 ms CPU a request; 11,116 in an earlier session: the machine's speed varies
-  between sessions, the ratio is taken within one run). Through the gateway with the decision cache: 1,310-1,410
-  req/s (both placements alike), p50 44-48 ms, p99 72-76 ms: 16% of the bare app, 78% of the upstream read alone
-  (1,800 req/s). Start of the day: 261 req/s, p99 801 ms; end of the previous session: 821 req/s, p99 196 ms.
-- Why: a proxied read costs 1.34 ms of CPU in all -- gateway 0.62, delegation 0.58, PostgreSQL 0.10, wrk 0.03 --
-  and two cores give at most ~1,490 such requests a second; the run reaches 95% of that. 30% of the bare app would
-  need the whole path at ~0.6 ms, less than half of what two Python processes each parsing, routing and answering
-  HTTP cost here (the bare app alone is 0.11 ms of it). With 64 requests always in flight Little's law puts the mean
-  latency at 64 / throughput (~45 ms), so p99 < 50 ms needs ~1,600 req/s with a tight tail.
-- What this session removed (each measured with py-spy or /proc, each with tests): delegation's ORM session on the
-  employee read (``portal_runtime.db.DriverQuery``: 1.2 -> 0.6 ms for delegation); barging in the database pool
-  and at the gateway's upstream connections (first come, first served: delegation's p99 at 64 connections
-  458 -> 49-84 ms); the gateway asking identity about the token on every request burst (identity's topic did not
-  exist until identity published, so the revocation feed was never current; services now create their topic at
-  start, and concurrent questions about one token share one answer); FastAPI routing for proxied requests in the
-  gateway (``ServiceRoutes``); metrics labelled by the path in services (FastAPI 0.165's included routers: one
-  time series per business and user) and re-labelled on every request.
-- Earlier (gateway CPU per request 3.46 -> 0.76 ms, delegation's read 3.9 -> 1.0 ms): httpcore's pool walking
-  every connection per request (replaced by aiohttp's pool under the httpx API, ``portal_gateway.pools``), tokens
-  verified again per request (remembered until expiry), the access log waking a thread per line, contexts signed
-  per request, PostgreSQL pinged at each checkout, transactions around reads, overflow connection churn.
-- What is left is flat: in the gateway, aiohttp's client and httpx's request/response objects (~30%), the access
-  log, request-id and metrics middlewares, the authorizer (~5-9% each); in delegation, FastAPI's dependency
-  resolution and routing (~30%), uvicorn's send, the database read (~12%).
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Through the gateway
+  with the decision cache: 19% of the bare app as deployed (852 against 4,507 req/s; 22% with the gateway alone on
+  a core), p99 114-172 ms; 16% at the previous session's end, 5% at the start of the day.
+- The bound: the upstream read alone, without the gateway, reaches 26% of the bare app (1,190 req/s). One
+  uvicorn worker of delegation spends 0.81 ms of CPU on it (FastAPI's routing, dependencies and serialisation,
+  the context check, the asyncpg read) against the bare app's 0.22 ms, so no gateway in front of it can make
+  30%. With two processes on the two cores the budget is CPU in all: a proxied read costs 2.1 ms (gateway 0.97,
+  delegation 0.90, PostgreSQL 0.17, wrk 0.06); 30% of the bare app would need 1.47 ms. With 64 requests always in
+  flight Little's law puts the mean latency at 64 / throughput (~75 ms here), so p99 < 50 ms needs ~1,300 req/s on
+  this VM with a tight tail.
+- This session: the proxy sends straight on the aiohttp pool, without httpx's request/URL/response objects
+  (``pools.UpstreamTransport.send``; gateway ~0.1 ms a read less); services find their route through an index of
+  path segments (``portal_runtime.routing.RouteIndex``: FastAPI 0.165 tried each route of each included router at
+  ~3.5 us apiece, 110 us for this read, now ~9 us).
+- Earlier sessions (each measured with py-spy or /proc, each with tests): delegation's ORM session on the read
+  replaced by ``portal_runtime.db.DriverQuery`` (1.2 -> 0.6 ms on the faster VM); barging in the database pool and
+  at the gateway's upstream connections (first come, first served); the gateway asking identity about the token on
+  request bursts (identity's topic did not exist until identity published); FastAPI routing for proxied requests
+  in the gateway (``ServiceRoutes``); metrics labelled by the concrete path; httpcore's pool walking every
+  connection per request; tokens verified again per request; the access log waking a thread per line; contexts
+  signed per request; PostgreSQL pinged at each checkout; transactions around reads.
+- What is left is spread thin: in the gateway, uvloop/uvicorn and starlette's response (~45% together), aiohttp's
+  client (~25%), the access log (~9%), the authorizer (~9%); in delegation, FastAPI's dependency resolution (~24%,
+  spread over its own lines), uvicorn's send, the database read (~16%). Each further cut found is a few percent.
 """
 
 from __future__ import annotations
