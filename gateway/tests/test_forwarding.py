@@ -13,6 +13,8 @@ import pytest
 from portal_gateway.decisions import DecisionRequest
 from portal_gateway.proxy import BUFFERED_BODY_MAX_BYTES
 from portal_runtime.context import ContextSigner, ContextVerifier, InternalContext, generate_signing_key
+from portal_runtime.testing.apps import Served
+from portal_runtime.testing.infra import free_port
 
 if TYPE_CHECKING:
     from portal_gateway.tests.conftest import Stack
@@ -308,3 +310,37 @@ async def test_a_large_body_streams_through_untouched(
     assert response.headers["content-length"] == str(len(LARGE_BODY))
     assert b"".join(chunks) == LARGE_BODY
     assert len(LARGE_BODY) > BUFFERED_BODY_MAX_BYTES
+
+
+async def test_over_real_sockets_the_request_and_the_answer_pass_through_the_pool_as_in_process(
+    make_stack: Callable[..., AbstractAsyncContextManager[Stack]],
+) -> None:
+    # The service under uvicorn on a port: the proxy sends straight on its aiohttp pool (pools.UpstreamTransport),
+    # the path production takes, with a streamed (chunked) request body.
+    port = free_port()
+    services = {"identity": "http://identity.test", "ledger": f"http://127.0.0.1:{port}"}
+    async with make_stack(services=services | {"delegation": "http://delegation.test"}) as stack:
+        stack.grants.grant(stack.user, BN, ["payments:write"])
+
+        async def body() -> AsyncIterator[bytes]:
+            yield b'{"amount": {"amount": "54000.00",'
+            yield b' "currency": "CAD"}}'
+
+        async with Served(stack.ledger, port):
+            response = await stack.client.post(
+                f"/v1/businesses/{BN}/payments?note=a%20b",
+                headers=stack.bearer(scopes=["payments:write"]) | {"Idempotency-Key": "k-2", "Cookie": "s=1"},
+                content=body(),
+            )
+
+    assert response.status_code == 201
+    assert response.headers["location"] == f"/v1/businesses/{BN}/payments/1"
+    assert response.headers["x-ledger"] == "yes"
+    echo = response.json()
+    assert (echo["method"], echo["path"], echo["query"]) == ("POST", f"/v1/businesses/{BN}/payments", "note=a%20b")
+    assert json.loads(echo["body"]) == {"amount": {"amount": "54000.00", "currency": "CAD"}}
+    assert echo["context"]["business"] == BN and echo["context"]["scopes"] == ["payments:write"]
+    received = stack.received_headers(echo)
+    assert received["idempotency-key"] == ["k-2"]
+    assert "authorization" not in received and "cookie" not in received
+    assert received["x-forwarded-for"] == ["127.0.0.1"]
