@@ -109,7 +109,8 @@ class UpstreamResponse(StreamingResponse):
             await super().__call__(scope, receive, send)
         except httpx.HTTPError as exc:
             # Headers are already sent: the only honest signal left is to abort the connection.
-            log.warning("%s: upstream body failed mid-stream (%s): %s", self._service, scope.get("path"), exc)
+            # The service, not the path: a path can carry personal data (see portal_gateway.accesslog).
+            log.warning("%s: the answer's body failed mid-stream: %s", self._service, exc)
             raise
         finally:
             await self._upstream.aclose()

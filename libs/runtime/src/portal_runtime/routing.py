@@ -10,7 +10,7 @@ the routers would decide.
 
 It sits in the app's routes ahead of the included routers, which stay where they were: FastAPI still builds the
 OpenAPI document from them, and a path the index does not know falls through to them (the 404, the redirect of
-a trailing slash), as before.
+a trailing slash), as before. The index is built once, with the app: routes are declared at import time.
 """
 
 from __future__ import annotations
