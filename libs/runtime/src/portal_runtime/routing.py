@@ -55,7 +55,9 @@ class RouteIndex(BaseRoute):
                 if "{" not in segment:
                     node = node.literal.setdefault(segment, _Node())
                 elif _PARAMETER.fullmatch(segment):
-                    node.parameter = node = node.parameter or _Node()
+                    if node.parameter is None:
+                        node.parameter = _Node()
+                    node = node.parameter
                 else:  # a parameter inside a segment ("{id}.pdf"): such a route is tried for every path
                     self._everywhere.append(position)
                     break
