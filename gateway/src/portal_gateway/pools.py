@@ -44,7 +44,7 @@ from yarl import URL
 
 from portal_runtime.telemetry import tracing_active
 
-# aiohttp would otherwise add these when a request lacks them; the request httpx built is sent as it is.
+# aiohttp would otherwise add these when a request lacks them; a request is sent with exactly its headers.
 NOT_ADDED = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
 
 # Most specific first: the first class an exception is an instance of decides.
@@ -123,7 +123,7 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
 
     :meth:`send` is the same without httpx's objects, for the proxy's hot path: the request as the proxy already
     holds it (method, URL, raw headers) and an :class:`Answer`; httpx's request, URL and response objects cost
-    more CPU than the pooled send itself (see :class:`portal_gateway.proxy.Proxy`).
+    about as much CPU as the pooled send (see :class:`portal_gateway.proxy.Proxy`).
     """
 
     def __init__(self, connections_per_upstream: int, max_connections: int, keepalive_expiry_s: float) -> None:
