@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from joserfc.jwk import OKPKey
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from portal_contracts import OPENAPI_DIR
+from portal_gateway.cors import check_origin
 from portal_runtime.context import generate_signing_key, load_key
 from portal_runtime.settings import DEV_ENVIRONMENTS, PortalSettings
 
@@ -124,6 +126,12 @@ class Settings(PortalSettings):
     rate_limit_redis_retry_s: float = Field(default=5.0, ge=0)
     rate_limit_memory_max_keys: int = Field(default=100_000, ge=1)
 
+    # Browser apps served from other origins (third-party portal frontends) that may call the API (CORS): each
+    # scheme://host[:port], or "*" for any origin; a JSON list or comma-separated. Empty (default): no CORS
+    # headers, so browsers refuse cross-origin calls. Preflight answers are cached by browsers this long.
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_max_age_s: int = Field(default=600, ge=0)
+
     # One line per request on the portal_gateway.access logger: json (default), text, or off.
     access_log: Literal["json", "text", "off"] = "json"
     # Revocation (portal_gateway.revocation): identity's events feed a denylist of access tokens revoked before they
@@ -132,6 +140,15 @@ class Settings(PortalSettings):
     identity_events_topic: str = "portal.identity.events"
     revocation_lookback_s: float = Field(default=1200.0, gt=0)
     revocation_fallback_ttl_s: float = Field(default=1.0, ge=0)
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else [o for o in value.split(",") if o.strip()]
+        if isinstance(value, list):
+            return [check_origin(str(origin).strip()) for origin in value]
+        return value
 
     @model_validator(mode="after")
     def _complete_and_check(self) -> Settings:

@@ -236,4 +236,9 @@ def _conventions(ops: Catalogue) -> str:
         '`{"amount": "54000.00", "currency": "CAD"}` (a decimal string), timestamps RFC 3339 UTC.'
     )
     lines.append("- **Rate limits** answer 429 with `Retry-After`; long work answers 202 with a `Location` to poll.")
+    lines.append(
+        "- **Browser apps** on another origin are allowed by the operator, origin by origin (CORS): the headers "
+        "above (`ETag`, `Location`, `Retry-After`, `RateLimit-*`, `X-Request-ID`) are readable from them, on "
+        "problems too. The token goes in `Authorization`; the API sets no cookies and reads none."
+    )
     return "\n".join(lines)

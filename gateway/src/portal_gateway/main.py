@@ -20,6 +20,7 @@ from portal_gateway.accesslog import EdgeMiddleware, configure_access_log, reque
 from portal_gateway.auth import JwksCache, TokenVerifier
 from portal_gateway.authorize import Authorizer
 from portal_gateway.config import Settings, context_signing_key
+from portal_gateway.cors import EdgeCors
 from portal_gateway.decision_cache import (
     CachedDecisions,
     DecisionCache,
@@ -344,6 +345,14 @@ def create_app(
     # Reached only for a method an own route's path does not take (ServiceRoutes sends the rest to forward).
     app.router.add_route(CATCH_ALL, forward, methods=sorted(HTTP_METHODS), include_in_schema=False)
     app.add_middleware(ServiceRoutes, own_paths=own_paths(app.router.routes))
+    if settings.cors_allowed_origins:  # outside the routes, inside the request id, metrics and access log
+        methods = sorted(HTTP_METHODS - {"OPTIONS", "TRACE"})
+        app.add_middleware(
+            EdgeCors,
+            allow_origins=settings.cors_allowed_origins,
+            allow_methods=methods,
+            max_age=settings.cors_max_age_s,
+        )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     configure_access_log(settings.access_log)
     app.add_middleware(EdgeMiddleware, fmt=settings.access_log)
