@@ -361,3 +361,19 @@ async def test_the_aggregated_openapi_documents_the_queued_answer(world: World) 
     assert operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("SubmissionRead")
     assert "400" in operation["responses"]
     assert "202" not in document["paths"]["/v1/businesses/{bn}/declarations"]["get"]["responses"]
+
+
+async def test_a_body_over_the_limit_is_refused_and_not_queued(world: World) -> None:
+    async with world.gateway(max_request_body_bytes=64) as portal:  # the service is down: submissions queue
+
+        async def streamed() -> AsyncIterator[bytes]:  # chunked: no length declared, counted as it arrives
+            for _ in range(10):
+                yield b'{"pad": "' + b"x" * 20 + b'"}'
+
+        headers = portal.bearer(ALICE) | {"Idempotency-Key": "big"}
+        response = await portal.client.post(DECLARATIONS, content=streamed(), headers=headers)
+        small = await portal.declare(ALICE, key="small")
+
+    assert (response.status_code, response.json()["code"]) == (413, "payload_too_large")
+    assert small.status_code == 202  # the queue itself works: only the large body was refused
+    assert small.json()["id"] and portal.state.calls == {}

@@ -67,6 +67,8 @@ class Settings(PortalSettings):
     # a client's next calls with the same token skip the signature check (see portal_gateway.auth.TokenVerifier).
     verified_token_cache_size: int = Field(default=10_000, ge=1)
 
+    # The largest request body accepted (413 problem `payload_too_large` beyond; see portal_gateway.bodylimit).
+    max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     connect_timeout_s: float = 1.0
     read_timeout_s: float = 15.0
     decision_timeout_s: float = 3.0

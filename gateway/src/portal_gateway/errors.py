@@ -38,6 +38,17 @@ class MethodNotAllowed(PortalError):
     status, code, title = 405, "method_not_allowed", "Method not allowed"
 
 
+class PayloadTooLarge(PortalError):
+    status, code, title = 413, "payload_too_large", "Request body too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than the {limit} bytes the API accepts.",
+            remediation="Send a smaller body; documents are uploaded one by one.",
+            limit_bytes=limit,
+        )
+
+
 class UpstreamUnavailable(ServiceUnavailable):
     """A component cannot be reached (connection refused, connect timeout, pool exhausted)."""
 

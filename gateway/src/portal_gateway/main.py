@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal_gateway.accesslog import EdgeMiddleware, configure_access_log, request_facts, set_route
 from portal_gateway.auth import JwksCache, TokenVerifier
 from portal_gateway.authorize import Authorizer
+from portal_gateway.bodylimit import limited
 from portal_gateway.config import Settings, context_signing_key
 from portal_gateway.cors import EdgeCors
 from portal_gateway.decision_cache import (
@@ -32,7 +33,7 @@ from portal_gateway.decisions import DecisionClient, DecisionSource
 from portal_gateway.devportal import devportal_router
 from portal_gateway.docs import aggregate_openapi
 from portal_gateway.edge_metrics import UpstreamErrors
-from portal_gateway.errors import GatewayInternalError, UpstreamUnavailable
+from portal_gateway.errors import GatewayInternalError, PayloadTooLarge, UpstreamUnavailable
 from portal_gateway.health import stack_health
 from portal_gateway.outages.feature import OutageFeature
 from portal_gateway.pools import UpstreamTransport, upstream
@@ -178,6 +179,7 @@ async def forward(request: Request) -> Response:
     name_server_span(request.method, op.template)
     facts = request_facts(request)
     facts.service, facts.business = op.service, match.business
+    request, body = limited(request, request.app.state.settings.max_request_body_bytes)
     outages.refuse_if_down(request, match)  # the outage is already known: not counted as a new upstream failure
     try:
         admit = admission(gateway.limiter, request)
@@ -190,6 +192,9 @@ async def forward(request: Request) -> Response:
             gateway.upstream_errors.answered(op.service, response.status_code)
         return response
     except PortalError as exc:
+        if body.exceeded and not isinstance(exc, PayloadTooLarge):
+            # The body passed the limit while the service was reading it: the caller's fault, not the service's.
+            raise PayloadTooLarge(body.max_bytes) from exc
         if isinstance(exc, UpstreamUnavailable):
             await outages.unreachable(exc, match)
         if gateway.upstream_errors is not None:
@@ -198,6 +203,8 @@ async def forward(request: Request) -> Response:
     except ClientDisconnect:
         return Response(status_code=499)  # nobody is left to read an answer; 499 keeps it visible in metrics
     except Exception as exc:
+        if body.exceeded:
+            raise PayloadTooLarge(body.max_bytes) from exc
         # Rendered here rather than by the generic handler, which runs outside the request-id middleware.
         log.exception("unexpected failure forwarding %s %s", request.method, match.operation.template)
         raise GatewayInternalError(
