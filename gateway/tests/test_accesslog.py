@@ -208,3 +208,19 @@ def test_lines_waiting_for_a_stuck_stream_are_bounded_the_oldest_dropped_and_cou
         writer.stop()
     assert stream.getvalue().splitlines() == ["before", "line 2", "line 3", "line 4"]
     assert "2 access-log lines were dropped" in caplog.text
+
+
+async def test_answers_are_not_stored_by_caches_unless_they_say_otherwise(stack: Stack) -> None:
+    stack.grants.grant(stack.user, "123456789", ["financial:read"])
+    balance = await stack.client.get(
+        "/v1/businesses/123456789/balance", headers=stack.bearer(scopes=["financial:read"])
+    )
+    problem = await stack.client.get("/v1/businesses/123456789/balance")
+    status = await stack.client.get("/v1/status")
+
+    for response in (balance, problem):
+        assert response.headers.get_list("cache-control") == ["no-store"]
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+    assert (balance.status_code, problem.status_code) == (200, 401)
+    assert status.headers.get_list("cache-control")[0].startswith("public, max-age=")  # its own, kept
+    assert status.headers["x-content-type-options"] == "nosniff"

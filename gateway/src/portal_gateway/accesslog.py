@@ -43,6 +43,9 @@ MAX_PENDING_LINES = 100_000  # ~30 MB of lines waiting for a stdout that does no
 AccessLogFormat = Literal["json", "text", "off"]
 access_log = logging.getLogger(ACCESS_LOGGER)
 log = logging.getLogger(__name__)
+# Set on every answer that does not set its own: API answers carry personal and financial data that no cache on
+# the way (nor the browser's) may keep, and no browser may guess a content type other than the one declared.
+DEFAULT_RESPONSE_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
 # Built once: json.dumps with options builds an encoder per call.
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
@@ -189,7 +192,8 @@ def _text(record: dict[str, Any]) -> str:
 
 
 class EdgeMiddleware:
-    """Pure ASGI: request facts in, ``RateLimit-*`` headers out, one access-log line per request."""
+    """Pure ASGI: request facts in, ``RateLimit-*`` and the default headers out (``Cache-Control: no-store`` and
+    ``X-Content-Type-Options: nosniff`` unless the answer sets its own), one access-log line per request."""
 
     def __init__(self, app: ASGIApp, fmt: AccessLogFormat = "json") -> None:
         self.app = app
@@ -208,8 +212,12 @@ class EdgeMiddleware:
             nonlocal status, sent
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in DEFAULT_RESPONSE_HEADERS if name not in names]
                 if facts.rate_limit is not None:
-                    message["headers"] = [*message.get("headers", []), *facts.rate_limit.headers()]
+                    headers += facts.rate_limit.headers()
+                message["headers"] = headers
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
             await send(message)
