@@ -30,15 +30,16 @@ fast as the previous one's (the bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a
 0.11): compare ratios, not rates, across sessions.
 
 - Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Through the gateway
-  with the decision cache: 19% of the bare app as deployed (852 against 4,507 req/s; 22% with the gateway alone on
-  a core), p99 114-172 ms; 16% at the previous session's end, 5% at the start of the day.
-- The bound: the upstream read alone, without the gateway, reaches 26% of the bare app (1,190 req/s). One
-  uvicorn worker of delegation spends 0.81 ms of CPU on it (FastAPI's routing, dependencies and serialisation,
-  the context check, the asyncpg read) against the bare app's 0.22 ms, so no gateway in front of it can make
-  30%. With two processes on the two cores the budget is CPU in all: a proxied read costs 2.1 ms (gateway 0.97,
-  delegation 0.90, PostgreSQL 0.17, wrk 0.06); 30% of the bare app would need 1.47 ms. With 64 requests always in
-  flight Little's law puts the mean latency at 64 / throughput (~75 ms here), so p99 < 50 ms needs ~1,300 req/s on
-  this VM with a tight tail.
+  with the decision cache: 20% of the bare app as deployed (902 against 4,412 req/s; 19% with the gateway alone on
+  a core; 19-22% over the session's runs), p99 108-121 ms; 16% at the previous session's end, 5% at the start of
+  the day.
+- The bound: the upstream read alone, without the gateway, reaches 22-26% of the bare app (1,039 req/s in the
+  committed run). One uvicorn worker of delegation spends 0.81-0.93 ms of CPU on it (FastAPI's routing,
+  dependencies and serialisation, the context check, the asyncpg read) against the bare app's 0.22 ms, so no
+  gateway in front of it can make 30%. With two processes on the two cores the budget is CPU in all: a proxied
+  read costs 2.0 ms (gateway 0.95, delegation 0.83, PostgreSQL 0.17, wrk 0.06); 30% of the bare app would need
+  1.5 ms. With 64 requests always in flight Little's law puts the mean latency at 64 / throughput (~71 ms here),
+  so p99 < 50 ms needs ~1,300 req/s on this VM with a tight tail.
 - This session: the proxy sends straight on the aiohttp pool, without httpx's request/URL/response objects
   (``pools.UpstreamTransport.send``; gateway ~0.1 ms a read less); services find their route through an index of
   path segments (``portal_runtime.routing.RouteIndex``: FastAPI 0.165 tried each route of each included router at
