@@ -9,6 +9,7 @@ import importlib
 import json
 import re
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -78,14 +79,31 @@ async def _more_than(portal: Portal, to: str, seen: int) -> list[dict[str, Any]]
     return messages if len(messages) > seen else None
 
 
-async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+def _reserve_port() -> socket.socket:
+    """A socket bound to a free local port, held until its server listens on it.
+
+    Choosing a port and binding it later (``free_port``) races with the ephemeral ports of outgoing connections:
+    under the full test suite one of them took a chosen port before uvicorn bound it, the stack failed to start, and
+    uvicorn's SystemExit leaked into later tests."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+async def _serve(app: Any, sock: socket.socket) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     await wait_for(lambda: server.started or task.done(), within=30)
     if task.done():
-        task.result()
+        try:
+            task.result()
+        except SystemExit as exc:  # uvicorn's way of saying it could not start: not for the test runner to see
+            raise RuntimeError(f"{app!r} did not start on port {port} (uvicorn exit {exc.code})") from None
+        raise RuntimeError(f"{app!r} stopped as it started on port {port}")
     return server, task
 
 
@@ -102,8 +120,8 @@ async def running_portal(
     """The stack, up; ``gateway_settings`` override the gateway's (e.g. its decision cache)."""
     key = generate_signing_key("stack-context")
     internal_api_key = secrets.token_urlsafe(32)
-    ports = {name: free_port() for name in [*SERVICES, "gateway"]}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    sockets = {name: _reserve_port() for name in [*SERVICES, "gateway"]}
+    urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
     internal_urls = {name: urls[name] for name in SERVICES}
     smtp_port = free_port()
     common = {
@@ -130,7 +148,7 @@ async def running_portal(
             settings = service_settings(package, database_url=database_url, **common)
             app = importlib.import_module(f"{package}.main").create_app(settings)
             apps[name] = app
-            servers[name] = await _serve(app, ports[name])
+            servers[name] = await _serve(app, sockets[name])
         from portal_gateway.config import Settings as GatewaySettings
         from portal_gateway.main import create_app as create_gateway
 
@@ -145,7 +163,7 @@ async def running_portal(
             **gateway_settings,
         )
         apps["gateway"] = create_gateway(gateway_settings)
-        servers["gateway"] = await _serve(apps["gateway"], ports["gateway"])
+        servers["gateway"] = await _serve(apps["gateway"], sockets["gateway"])
         async with httpx.AsyncClient(base_url=urls["gateway"], timeout=15) as client:
             yield Portal(gateway=urls["gateway"], client=client, urls=urls, apps=apps, servers=servers)
     finally:
@@ -153,4 +171,6 @@ async def running_portal(
             server.should_exit = True
         for _, task in servers.values():
             await task
+        for sock in sockets.values():
+            sock.close()  # those of servers that never started (closing twice is harmless)
         await postgres.drop_all()
