@@ -44,7 +44,12 @@ class Served:
         self._task = asyncio.create_task(self._server.serve())
         await wait_for(lambda: self._server.started or self._task.done(), within=30)
         if self._task.done():
-            self._task.result()
+            task, self._task = self._task, None
+            try:
+                task.result()
+            except SystemExit as exc:  # uvicorn could not start (e.g. the port was taken meanwhile)
+                raise RuntimeError(f"the app did not start on port {self.port} (uvicorn exit {exc.code})") from None
+            raise RuntimeError(f"the app stopped as it started on port {self.port}")
 
     async def stop(self) -> None:
         if self._task is not None:
