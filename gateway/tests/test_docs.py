@@ -141,3 +141,19 @@ async def test_only_the_listed_assets_are_served(stack) -> None:  # type: ignore
     redirect = await stack.client.get("/docs/swagger-ui/oauth2-redirect.html")
     assert redirect.status_code == 200
     assert 'src="oauth2-redirect.js"' in redirect.text
+
+
+def test_operations_taking_a_body_document_the_413_of_the_body_limit() -> None:
+    document = aggregate_openapi(OPENAPI_DIR, SERVICES)
+    with_body = [op for ops in document["paths"].values() for op in ops.values() if "requestBody" in op]
+    assert with_body
+    for operation in with_body:
+        answer = operation["responses"]["413"]
+        assert "payload_too_large" in answer["description"]
+        assert answer["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert not any(
+        "413" in op.get("responses", {})
+        for ops in document["paths"].values()
+        for op in ops.values()
+        if "requestBody" not in op
+    )

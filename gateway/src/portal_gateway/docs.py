@@ -91,6 +91,21 @@ def _document_store_and_forward(paths: dict[str, Any]) -> None:
             )
 
 
+def _document_body_limit(paths: dict[str, Any]) -> None:
+    """Operations taking a body may answer 413: the gateway refuses bodies over its limit (portal_gateway.bodylimit)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault(
+                    "413",
+                    {
+                        "description": "`payload_too_large`: the body is larger than the gateway accepts "
+                        "(`limit_bytes` in the problem).",
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    },
+                )
+
+
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     if isinstance(node, dict):
         return {k: (_renamed_ref(v, renames) if k == "$ref" else _rename_refs(v, renames)) for k, v in node.items()}
@@ -161,6 +176,8 @@ def aggregate_openapi(
                     operation["security"] = [{"bearer": []}]
     if SUBMISSION_SCHEMA in schemas:
         _document_store_and_forward(paths)
+    if "Problem" in schemas:
+        _document_body_limit(paths)
     aggregated = {
         "openapi": "3.1.0",
         "info": {"title": "CARM portal API", "version": version, "description": description},
