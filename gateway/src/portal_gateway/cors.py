@@ -67,7 +67,9 @@ def check_origin(origin: str) -> str:
 class EdgeCors(CORSMiddleware):
     """starlette's CORS middleware, with refused preflights as problems and preflights labelled for metrics."""
 
-    def __init__(self, app: object, allow_origins: Collection[str], allow_methods: Collection[str], max_age: int):
+    def __init__(
+        self, app: object, allow_origins: Collection[str], allow_methods: Collection[str], max_age: int
+    ) -> None:
         super().__init__(
             app,  # type: ignore[arg-type]
             allow_origins=allow_origins,
