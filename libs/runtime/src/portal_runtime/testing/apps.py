@@ -18,6 +18,23 @@ async def running(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[
             yield app, client
 
 
+async def serve_started(server: Any, port: int, sockets: list[Any] | None = None) -> asyncio.Task[None]:
+    """Runs a ``uvicorn.Server`` in a task until it has started (on ``sockets`` if given, else its configured port).
+    A server that cannot start is a RuntimeError naming the port, not uvicorn's SystemExit reaching the test
+    runner (e.g. the port was taken meanwhile)."""
+    from portal_runtime.testing.infra import wait_for
+
+    task = asyncio.create_task(server.serve(sockets=sockets))
+    await wait_for(lambda: server.started or task.done(), within=30)
+    if task.done():
+        try:
+            task.result()
+        except SystemExit as exc:
+            raise RuntimeError(f"the app did not start on port {port} (uvicorn exit {exc.code})") from None
+        raise RuntimeError(f"the app stopped as it started on port {port}")
+    return task
+
+
 class Served:
     """An app under uvicorn on a fixed local port that a test can stop (the port then refuses connections) and
     start again, as a service process going down and coming back."""
@@ -37,19 +54,9 @@ class Served:
     async def start(self) -> None:
         import uvicorn
 
-        from portal_runtime.testing.infra import wait_for
-
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        await wait_for(lambda: self._server.started or self._task.done(), within=30)
-        if self._task.done():
-            task, self._task = self._task, None
-            try:
-                task.result()
-            except SystemExit as exc:  # uvicorn could not start (e.g. the port was taken meanwhile)
-                raise RuntimeError(f"the app did not start on port {self.port} (uvicorn exit {exc.code})") from None
-            raise RuntimeError(f"the app stopped as it started on port {self.port}")
+        self._task = await serve_started(self._server, self.port)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 
 from portal_runtime.context import generate_signing_key
+from portal_runtime.testing.apps import serve_started
 from portal_runtime.testing.infra import PostgresServer, TansuBroker, free_port, wait_for
 
 SERVICES = {
@@ -96,15 +97,7 @@ async def _serve(app: Any, sock: socket.socket) -> tuple[uvicorn.Server, asyncio
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
     )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    await wait_for(lambda: server.started or task.done(), within=30)
-    if task.done():
-        try:
-            task.result()
-        except SystemExit as exc:  # uvicorn's way of saying it could not start: not for the test runner to see
-            raise RuntimeError(f"{app!r} did not start on port {port} (uvicorn exit {exc.code})") from None
-        raise RuntimeError(f"{app!r} stopped as it started on port {port}")
-    return server, task
+    return server, await serve_started(server, port, [sock])
 
 
 def service_settings(package: str, **values: Any) -> Any:
