@@ -38,8 +38,9 @@ class BodyLimit:
 
 def limited(request: Request, max_bytes: int) -> tuple[Request, BodyLimit]:
     """``request`` reading its body through a :class:`BodyLimit`; a declared length over it is refused now."""
-    declared = request.headers.get("content-length")
+    limit = BodyLimit(request.receive, max_bytes)
+    limited_request = Request(request.scope, limit.receive)  # its headers are parsed once, here, for the rest too
+    declared = limited_request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(max_bytes)
-    limit = BodyLimit(request.receive, max_bytes)
-    return Request(request.scope, limit.receive), limit
+    return limited_request, limit
