@@ -68,16 +68,22 @@ class Portal:
         return guard is not None and bool(guard.feed.is_current())
 
     async def latest_code(self, to: str, seen: int = 0) -> str:
-        """The newest one-time code e-mailed to ``to``, once more than ``seen`` messages have arrived."""
-        messages = await wait_for(lambda: _more_than(self, to, seen), within=10)
-        match = re.search(r"\b(\d{6})\b", messages[0]["body"])
-        assert match, messages[0]["body"]
-        return match.group(1)
+        """The newest one-time code e-mailed to ``to`` among the messages that arrived after the first ``seen``.
+
+        Other mail can arrive around the code (the security notice that a code was sent, for one), in either order,
+        so the newest message is not necessarily the code's: the newest new message holding a code is."""
+        return await wait_for(lambda: _new_code(self, to, seen), within=10)
 
 
-async def _more_than(portal: Portal, to: str, seen: int) -> list[dict[str, Any]] | None:
-    messages = await portal.mailbox(to)
-    return messages if len(messages) > seen else None
+_CODE = re.compile(r"\b(\d{6})\b")
+
+
+async def _new_code(portal: Portal, to: str, seen: int) -> str | None:
+    messages = await portal.mailbox(to)  # newest first
+    for message in messages[: max(len(messages) - seen, 0)]:
+        if match := _CODE.search(message["body"]):
+            return match.group(1)
+    return None
 
 
 def _reserve_port() -> socket.socket:
