@@ -14,6 +14,8 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.make-synced
 WORKSPACE := pyproject.toml $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services/*/pyproject.toml \
 	gateway/pyproject.toml)
+# The packages `make lint` type-checks, each with its own mypy run (as each is installed and tested on its own).
+MYPY_PACKAGES := $(sort $(wildcard libs/*/src)) contracts/src $(sort $(wildcard services/*/src)) gateway/src
 PROCFILE := deploy/local/Procfile
 # Debian packages the browser test (Chromium driven by Playwright) and the gateway benchmark (wrk) need.
 SYSTEM_PACKAGES := chromium chromium-driver wrk
@@ -54,7 +56,7 @@ system-deps: ## Install Chromium and wrk from Debian (apt-get, as root) when the
 		|| { apt-get -o DPkg::Lock::Timeout=600 update \
 			&& apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $(SYSTEM_PACKAGES); }
 
-test: $(VENV_STAMP) system-deps ## Run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
+test: $(VENV_STAMP) system-deps lint ## Lint, then run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
 	$(VENV)/bin/pytest -q
 
 bench: $(VENV_STAMP) system-deps ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
@@ -62,9 +64,10 @@ bench: $(VENV_STAMP) system-deps ## Run the benchmarks; results in bench/results
 	$(VENV)/bin/python bench/delegation_decisions.py
 	$(VENV)/bin/python bench/gateway_throughput.py
 
-lint: $(VENV_STAMP) ## ruff check and ruff format --check
+lint: $(VENV_STAMP) ## ruff check, ruff format --check, and mypy on each package
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@for package in $(MYPY_PACKAGES); do echo "$(VENV)/bin/mypy $$package"; $(VENV)/bin/mypy $$package; done
 
 contracts: $(VENV_STAMP) ## Regenerate contracts/ (OpenAPI, event JSON Schemas, AsyncAPI)
 	$(VENV)/bin/python tools/export_contracts.py

@@ -85,7 +85,7 @@ async def test_the_index_routes_every_request_as_the_routers_would(method: str, 
 
 
 def test_the_candidates_are_the_routes_with_the_paths_literal_segments_in_declaration_order() -> None:
-    index = RouteIndex([route for router in _routers() for route in router.routes])  # type: ignore[misc]
+    index = RouteIndex([route for router in _routers() for route in router.routes])
 
     def names(path: str) -> list[str]:
         return [route.path for route in index.candidates(path)]
@@ -107,7 +107,7 @@ def test_only_fastapi_routes_are_indexed() -> None:
     from starlette.routing import Route
 
     with pytest.raises(TypeError):
-        RouteIndex([Route("/x", lambda request: None)])  # type: ignore[list-item]
+        RouteIndex([Route("/x", lambda request: None)])
 
 
 def test_a_service_app_routes_through_the_index_and_documents_every_operation() -> None:

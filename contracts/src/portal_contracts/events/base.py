@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,7 +16,7 @@ class EventPayload(BaseModel):
     event_type: ClassVar[str]
     business_field: ClassVar[str | None] = None
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Unpack[ConfigDict]) -> None:
         super().__init_subclass__(**kwargs)
         event_type = cls.__dict__.get("event_type")
         if event_type:

@@ -203,7 +203,10 @@ class UnitOfWork:
         if not self._pending:
             return False
         await self.session.flush()
-        if self.session.bind.dialect.name == "postgresql":
+        bind = self.session.bind
+        if bind is None:
+            raise RuntimeError("the unit of work's session is not bound to an engine or connection")
+        if bind.dialect.name == "postgresql":
             for key in sorted({r.partition_key or "" for r in self._pending}):
                 await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 42))"), {"k": key})
         await self.session.execute(insert(self._tables.outbox), [outbox_row(r) for r in self._pending])

@@ -72,7 +72,10 @@ class OutboxRelay:
         """One pass: publish up to a batch of unpublished rows. Returns how many were acknowledged."""
         outbox = self._outbox
         async with self._factory() as session, session.begin():
-            if session.bind.dialect.name == "postgresql":
+            bind = session.bind
+            if bind is None:
+                raise RuntimeError("the relay's session is not bound to an engine or connection")
+            if bind.dialect.name == "postgresql":
                 # One relay per service database publishes at a time, which keeps the id order.
                 locked = (
                     await session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID})

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
+from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
@@ -40,13 +41,14 @@ class _Node:
 class RouteIndex(BaseRoute):
     """The given routes, matched through a tree of their paths' segments (see the module docstring)."""
 
-    def __init__(self, routes: Sequence[APIRoute]) -> None:
-        self.routes = list(routes)
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes: list[APIRoute] = []
         self._root = _Node()
         self._everywhere: list[int] = []  # routes whose path cannot be split into segments ({x:path})
-        for position, route in enumerate(self.routes):
+        for position, route in enumerate(routes):
             if not isinstance(route, APIRoute):
                 raise TypeError(f"only FastAPI routes can be indexed, not {route!r}")
+            self.routes.append(route)
             if ":path}" in route.path:
                 self._everywhere.append(position)
                 continue
@@ -103,7 +105,7 @@ class RouteIndex(BaseRoute):
         # The route chosen by matches() (FastAPI routes put themselves in the scope they match).
         await scope["route"].handle(scope, receive, send)
 
-    def url_path_for(self, name: str, /, **path_params: object) -> object:
+    def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
         raise NoMatchFound(name, path_params)  # the included routers, behind the index, answer these
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,22 +81,24 @@ def _access(all_programs: bool, programs: Sequence[str] | None) -> ProgramAccess
     return EVERYTHING if all_programs else ProgramAccess(frozenset(programs or ()))
 
 
-def _relationship(row: Sequence[object]) -> IndexedRelationship:
+def _relationship(row: RelationshipRow) -> IndexedRelationship:
     seq, id_, provider_bn, client_bn, type_, all_programs, programs, client_sub, other_sub, expires_on, status = row
     terms = Terms(
-        id_,  # type: ignore[arg-type]
-        provider_bn,  # type: ignore[arg-type]
-        client_bn,  # type: ignore[arg-type]
+        id_,
+        provider_bn,
+        client_bn,
         RelationshipType(type_),
-        _access(all_programs, programs),  # type: ignore[arg-type]
+        _access(all_programs, programs),
         bool(client_sub),
         bool(other_sub),
         status == _ACTIVE,
     )
-    return IndexedRelationship(terms, expires_on, seq)  # type: ignore[arg-type]
+    return IndexedRelationship(terms, expires_on, seq)
 
 
 R = BusinessRelationship
+# One row of RELATIONSHIP_COLUMNS, in their order.
+RelationshipRow = tuple[int, str, str, str, str, bool, list[str], bool, bool, date | None, str]
 RELATIONSHIP_COLUMNS = (
     R.seq,
     R.id,
