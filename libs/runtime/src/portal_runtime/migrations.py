@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from alembic import command, context
@@ -109,12 +110,21 @@ def run_env(metadata: MetaData) -> None:
 
 async def upgrade(package: str, database_url: str) -> None:
     """Upgrade to head from async code (the service's startup, test fixtures)."""
+    await _migrate(package, database_url, lambda config: command.upgrade(config, "head"))
+
+
+async def downgrade(package: str, database_url: str, revision: str = "base") -> None:
+    """Downgrade to ``revision`` from async code (tests proving the migrations can be undone)."""
+    await _migrate(package, database_url, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(package: str, database_url: str, action: Callable[[Config], None]) -> None:
     engine = create_engine(database_url)
     config = alembic_config(package, database_url)
 
-    def _upgrade(connection: Connection) -> None:
+    def _run(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        action(config)
 
     try:
         async with engine.begin() as connection:
@@ -125,7 +135,7 @@ async def upgrade(package: str, database_url: str) -> None:
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"migrate:{package}"}
                 )
-            await connection.run_sync(_upgrade)
+            await connection.run_sync(_run)
     finally:
         await engine.dispose()
 
