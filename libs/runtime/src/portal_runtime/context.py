@@ -52,7 +52,12 @@ class InternalContext(BaseModel):
 
     def require_scope(self, scope: str) -> None:
         if scope not in self.scopes:
-            raise Forbidden(f"This operation needs the scope {scope}.", code="missing_scope", missing_scope=scope)
+            raise Forbidden(
+                f"This operation needs the scope {scope}.",
+                fr=f"Cette opération exige la portée {scope}.",
+                code="missing_scope",
+                missing_scope=scope,
+            )
 
 
 def generate_signing_key(kid: str | None = None) -> OKPKey:
@@ -168,7 +173,11 @@ class ContextVerifier:
             context = InternalContext.model_validate(payload)
         except (JoseError, ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
             self._verified.pop(token, None)
-            raise Unauthorized("The internal context token is invalid or expired.", code="invalid_context") from exc
+            raise Unauthorized(
+                "The internal context token is invalid or expired.",
+                fr="Le jeton de contexte interne n'est pas valide ou a expiré.",
+                code="invalid_context",
+            ) from exc
         self.verified += 1
         _remember(self._verified, token, (decoded.claims["exp"], payload), self._max_remembered)
         return context
@@ -189,7 +198,11 @@ async def _context_from_request(request: Request) -> InternalContext:
     verifier: ContextVerifier | None = getattr(request.app.state, "context_verifier", None)
     token = request.headers.get(HEADER)
     if verifier is None or not token:
-        raise Unauthorized("This service is reached through the gateway only.", code="missing_context")
+        raise Unauthorized(
+            "This service is reached through the gateway only.",
+            fr="Ce service n'est accessible que par la passerelle.",
+            code="missing_context",
+        )
     context = verifier.verify(token)
     request.state.portal_context = context
     return context

@@ -60,10 +60,14 @@ _IDLE_SINCE = "portal_idle_since"
 class DatabaseUnavailable(ServiceUnavailable):
     """The database refused the connection or dropped it: a 503 to retry (the pool reconnects meanwhile)."""
 
-    code, title = "database_unavailable", "Database unavailable"
+    code, title, title_fr = "database_unavailable", "Database unavailable", "Base de données indisponible"
 
     def __init__(self) -> None:
-        super().__init__("The database is unreachable or restarting; retry shortly.", headers={"Retry-After": "1"})
+        super().__init__(
+            "The database is unreachable or restarting; retry shortly.",
+            fr="La base de données est injoignable ou redémarre; réessayez sous peu.",
+            headers={"Retry-After": "1"},
+        )
 
 
 # Explicit constraint names, so migrations are stable and readable on every backend.

@@ -55,6 +55,8 @@ class InternalKeyMiddleware:
                     "internal_key_required",
                     "Internal API",
                     "Internal APIs answer other services of the stack only.",
+                    title_fr="API interne",
+                    detail_fr="Les API internes ne répondent qu'aux autres services de la plateforme.",
                 )
                 await response(scope, receive, send)
                 return

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Literal
 
 Language = Literal["en", "fr"]
 DEFAULT_LANGUAGE: Language = "en"
+# The language of the request being answered (set from Accept-Language by portal_runtime.requestid's middleware):
+# problems are written in it (portal_runtime.problems).
+current_language: ContextVar[Language] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 def preferred_language(accept_language: str | None) -> Language:
@@ -31,3 +35,12 @@ def preferred_language(accept_language: str | None) -> Language:
         if best is None or (quality, -position) > best[:2]:
             best = (quality, -position, language)
     return best[2] if best else DEFAULT_LANGUAGE
+
+
+def number_fr(value: float) -> str:
+    """A number as French writes it: a decimal comma, a narrow no-break space between thousands (OQLF); at most six
+    decimals, none when it is whole."""
+    written = f"{value:,.6f}".rstrip("0").rstrip(".")
+    whole, _, fraction = written.partition(".")
+    whole = whole.replace(",", "\u202f")
+    return f"{whole},{fraction}" if fraction else whole

@@ -25,11 +25,13 @@ MAX_LIMIT = 100
 
 
 class InvalidCursor(Unprocessable):
-    code, title = "invalid_cursor", "Invalid cursor"
+    code, title, title_fr = "invalid_cursor", "Invalid cursor", "Curseur non valide"
 
     def __init__(self) -> None:
         message = "The cursor is not one this list returned; start again without it."
-        super().__init__(message, errors=[FieldError(field="cursor", message=message, code="invalid_cursor")])
+        french = "Ce curseur ne vient pas de cette liste; recommencez sans curseur."
+        cursor = FieldError(field="cursor", message=message, fr=french, code="invalid_cursor")
+        super().__init__(message, fr=french, errors=[cursor])
 
 
 def encode_cursor(key: int | str) -> str:

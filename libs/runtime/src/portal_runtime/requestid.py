@@ -1,4 +1,5 @@
-"""Request ids: taken from ``X-Request-ID`` when a caller (or the gateway) sent a sane one, else generated."""
+"""Request ids: taken from ``X-Request-ID`` when a caller (or the gateway) sent a sane one, else generated; and
+the language the answer's problems are written in, from ``Accept-Language``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal_runtime.language import current_language, preferred_language
 from portal_runtime.telemetry import tag_request_id
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,8 @@ def new_request_id() -> str:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware: sets :data:`current_request_id` and echoes it as a response header."""
+    """Pure ASGI middleware: sets :data:`current_request_id` and echoes it as a response header; sets
+    :data:`portal_runtime.language.current_language` when the request has an ``Accept-Language``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,13 +34,15 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = ""
+        incoming, accept_language = "", None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = incoming if _SANE.match(incoming) else new_request_id()
         token = current_request_id.set(request_id)
+        language = current_language.set(preferred_language(accept_language)) if accept_language else None
         tag_request_id(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
 
@@ -64,3 +69,5 @@ class RequestIdMiddleware:
             await internal_error_response()(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token)
+            if language is not None:
+                current_language.reset(language)

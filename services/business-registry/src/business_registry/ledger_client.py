@@ -66,20 +66,22 @@ async def _call(http: httpx.AsyncClient, method: str, path: str, model: type[M],
     try:
         response = await http.request(method, path, json=body)
     except httpx.TimeoutException as exc:
-        raise _unavailable("did not answer in time") from exc
+        raise _unavailable("did not answer in time", "n'a pas répondu à temps") from exc
     except httpx.HTTPError as exc:
-        raise _unavailable("cannot be reached") from exc
+        raise _unavailable("cannot be reached", "est injoignable") from exc
     if response.status_code != 200:
-        raise _unavailable(f"answered {response.status_code}")
+        raise _unavailable(f"answered {response.status_code}", f"a répondu {response.status_code}")
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        raise _unavailable("answered with a malformed response") from exc
+        raise _unavailable("answered with a malformed response", "a répondu par une réponse mal formée") from exc
 
 
-def _unavailable(what: str) -> LedgerUnavailable:
+def _unavailable(what: str, what_fr: str) -> LedgerUnavailable:
     return LedgerUnavailable(
         f"The ledger {what}, so the answers about the account cannot be checked. Retry shortly.",
+        fr=f"Le grand livre {what_fr}; les réponses sur le compte ne peuvent donc pas être vérifiées. "
+        "Réessayez sous peu.",
         component="ledger",
     )
 

@@ -444,6 +444,14 @@ class TestOperations:
 
         failed = await operation(portal, requested.headers["Location"])
         assert (failed["state"], failed["error"]["code"]) == ("failed", "clients_unavailable")
+        assert failed["error"]["detail"].startswith("A client is available when its relationship")
+        assert C2 in failed["error"]["detail"]
+        # The reason is kept in both languages: a French reader of the processing table reads it in French.
+        in_french = await portal.client.get(
+            requested.headers["Location"], headers={**sp(portal), "Accept-Language": "fr"}
+        )
+        assert in_french.json()["error"]["detail"].startswith("Un client est disponible lorsque sa relation")
+        assert C2 in in_french.json()["error"]["detail"]
         assert (await portal.client.get(f"{GROUPS}/{group_id}", headers=sp(portal))).json()["clients"] == [BN]
 
     async def test_operations_are_the_providers_own(self, rel: Relationships) -> None:

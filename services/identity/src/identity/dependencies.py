@@ -13,7 +13,10 @@ from portal_runtime.context import CurrentContext
 async def current_user_id(context: CurrentContext) -> str:
     """The user acting for themselves (``/v1/me``); API clients have no profile or MFA of their own."""
     if context.subject_type != "user":
-        raise NotAUser("This operation is for signed-in users, not API clients.")
+        raise NotAUser(
+            "This operation is for signed-in users, not API clients.",
+            fr="Cette opération est réservée aux utilisateurs ayant ouvert une session, non aux clients d'API.",
+        )
     return context.subject
 
 

@@ -13,7 +13,9 @@ from portal_runtime.context import InternalContext
 
 def require_acting_on(context: InternalContext, bn: str, scope: Scope) -> None:
     if context.business != bn:
-        raise BusinessNotActedOn(f"This request does not act on business {bn}.")
+        raise BusinessNotActedOn(
+            f"This request does not act on business {bn}.", fr=f"Cette requête ne vise pas l'entreprise {bn}."
+        )
     context.require_scope(scope.value)
 
 
@@ -24,4 +26,7 @@ def covers(context: InternalContext, bn15: str) -> bool:
 
 def require_covers(context: InternalContext, bn15: str) -> None:
     if not covers(context, bn15):
-        raise ProgramAccountNotAllowed(f"Your access to this business does not cover program account {bn15}.")
+        raise ProgramAccountNotAllowed(
+            f"Your access to this business does not cover program account {bn15}.",
+            fr=f"Votre accès à cette entreprise ne couvre pas le compte de programme {bn15}.",
+        )

@@ -76,14 +76,20 @@ async def lookup(session: AsyncSession, bn: str) -> BusinessLookup:
         return BusinessLookup(bn=bn, operating_name=business.operating_name, registered=True)
     record = await register.get(session, bn)
     if record is None:
-        raise BusinessNotFound(f"The revenue agency has no business with the number {bn}.")
+        raise BusinessNotFound(
+            f"The revenue agency has no business with the number {bn}.",
+            fr=f"L'agence du revenu n'a aucune entreprise portant le numéro {bn}.",
+        )
     return BusinessLookup(bn=bn, operating_name=record.operating_name, registered=False)
 
 
 async def _registered(session: AsyncSession, bn: str) -> Business:
     business = await repository.get(session, bn)
     if business is None:
-        raise BusinessNotFound(f"Business {bn} is not registered on the portal.")
+        raise BusinessNotFound(
+            f"Business {bn} is not registered on the portal.",
+            fr=f"L'entreprise {bn} n'est pas inscrite au portail.",
+        )
     return business
 
 
@@ -104,12 +110,18 @@ async def update_business(
     require_acting_on(context, bn, Scope.BUSINESS_PROFILE_WRITE)
     if if_match is None:
         raise IfMatchRequired(
-            "Send If-Match with the ETag of the business as you read it, so a concurrent change is not lost."
+            "Send If-Match with the ETag of the business as you read it, so a concurrent change is not lost.",
+            fr="Envoyez If-Match avec l'ETag de l'entreprise telle que vous l'avez lue, afin qu'une modification "
+            "concurrente ne soit pas perdue.",
         )
     async with uow:
         business = await _registered(uow.session, bn)
         if not if_match_allows(if_match, business.version):
-            raise VersionMismatch("The business changed since you read it: read it again and reapply your change.")
+            raise VersionMismatch(
+                "The business changed since you read it: read it again and reapply your change.",
+                fr="L'entreprise a changé depuis que vous l'avez lue : lisez-la de nouveau et appliquez de nouveau "
+                "votre modification.",
+            )
         values: dict[str, object] = {"updated_at": now}
         if "operating_name" in changes.model_fields_set:
             values["operating_name"] = changes.operating_name
@@ -120,7 +132,11 @@ async def update_business(
                 preferences.mailing_address.model_dump() if preferences.mailing_address else None
             )
         if not await repository.update_if_version(uow.session, bn, business.version, values):
-            raise VersionMismatch("The business changed since you read it: read it again and reapply your change.")
+            raise VersionMismatch(
+                "The business changed since you read it: read it again and reapply your change.",
+                fr="L'entreprise a changé depuis que vous l'avez lue : lisez-la de nouveau et appliquez de nouveau "
+                "votre modification.",
+            )
         await uow.session.refresh(business)
         return business_read(business), etag(business.version)
 
@@ -144,5 +160,8 @@ async def get_program_account(
     require_covers(context, bn15)
     account = await repository.program_account(session, bn15) if bn15.startswith(bn) else None
     if account is None or account.bn != bn:
-        raise ProgramAccountNotFound(f"Business {bn} has no program account {bn15}.")
+        raise ProgramAccountNotFound(
+            f"Business {bn} has no program account {bn15}.",
+            fr=f"L'entreprise {bn} n'a aucun compte de programme {bn15}.",
+        )
     return program_account_read(account)

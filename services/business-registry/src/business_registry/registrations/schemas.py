@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from business_registry.businesses.schemas import Address, BusinessRead, Name, ProgramAccountRead
+from portal_runtime.problems import add_field_messages_fr
 
 AMOUNT_PATTERN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 AMOUNT_FORMAT_MESSAGE = "Use digits and a decimal point only: no $ sign, no commas"
@@ -28,6 +29,21 @@ AMOUNT_NOT_A_STRING_MESSAGE = (
     "clients and parsers, so 0.10 or 54000.10 may not arrive exactly, and answers must match to the cent"
 )
 PERIOD_PATTERN = re.compile(r"^(0[1-9]|1[0-2])/[0-9]{4}$")
+
+add_field_messages_fr(
+    {
+        "amount_not_a_string": (
+            'Envoyez le montant sous forme de chaîne JSON, par exemple "54000.00" : bien des clients et analyseurs '
+            "lisent un nombre JSON en virgule flottante binaire, si bien que 0.10 ou 54000.10 pourraient ne pas "
+            "arriver exactement, et les réponses doivent correspondre au cent près"
+        ),
+        "amount_too_precise": "Indiquez le montant au cent près : au plus deux décimales",
+        "amount_format": "Utilisez uniquement des chiffres et un point décimal : pas de symbole $, pas de virgules",
+        "period_format": "Utilisez MM/AAAA, p. ex. 07/2022",
+        "attestation_required": "Attestez que vous êtes autorisé à agir au nom de l'entreprise auprès de l'ASFC",
+        "proof_kind_repeated": "Répondez à chaque question au plus une fois",
+    }
+)
 
 
 def _amount(value: object) -> Decimal:

@@ -44,6 +44,11 @@ PROOF_HELP = (
     "Copy each answer exactly as printed on a statement of account or daily notice of this program account, "
     "in CAD, digits and a decimal point only. Your broker can give you copies."
 )
+PROOF_HELP_FR = (
+    "Copiez chaque réponse exactement comme elle figure sur un relevé de compte ou un avis quotidien de ce compte "
+    "de programme, en dollars canadiens, avec des chiffres et un point décimal seulement. Votre courtier en douane "
+    "peut vous en fournir des copies."
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,10 @@ def proofs_outside_window(proofs: Sequence[ProofAnswer], today: date) -> list[Fi
                     field=f"proofs.{index}.{proof.kind}.period",
                     message=f"Choose a month from {start:%m/%Y} to {end:%m/%Y}: the six calendar years before today",
                     code="outside_window",
+                    fr=(
+                        f"Choisissez un mois de {start:%m/%Y} à {end:%m/%Y} : les six années civiles précédant "
+                        "aujourd'hui"
+                    ),
                 )
             )
     return errors
@@ -84,11 +93,22 @@ def check_register(request: RegistrationCreate, record: RegisterRecord | None) -
         raise RegisterMismatch(
             "What you entered differs from the revenue agency's record of this business in: "
             f"{', '.join(differences)}. Enter it exactly as the Canada Revenue Agency has it.",
+            fr="Ce que vous avez saisi diffère du dossier de l'agence du revenu pour cette entreprise dans : "
+            f"{', '.join(differences)}. Saisissez-le exactement comme l'Agence du revenu du Canada l'a inscrit.",
             errors=[
-                FieldError(field=field, message="Does not match the revenue agency's record", code="mismatch")
+                FieldError(
+                    field=field,
+                    message="Does not match the revenue agency's record",
+                    code="mismatch",
+                    fr="Ne correspond pas au dossier de l'agence du revenu",
+                )
                 for field in differences
             ],
             remediation="If the revenue agency's record is out of date, update it with the Canada Revenue Agency.",
+            remediation_fr=(
+                "Si le dossier de l'agence du revenu n'est pas à jour, mettez-le à jour auprès de l'Agence du revenu "
+                "du Canada."
+            ),
         )
     return record, bn15
 
@@ -100,7 +120,11 @@ def proof_check(bn15: str, proofs: Sequence[ProofAnswer]) -> ProofCheckRequest:
 def proofs_hold(response: ProofCheckResponse, count: int) -> bool:
     """Every answer matched. A response that does not judge every answer is the ledger's fault, not a failure."""
     if len(response.results) != count:
-        raise LedgerUnavailable("The ledger answered with a malformed response.", component="ledger")
+        raise LedgerUnavailable(
+            "The ledger answered with a malformed response.",
+            fr="Le grand livre a répondu par une réponse mal formée.",
+            component="ledger",
+        )
     return all(result.valid for result in response.results)
 
 
@@ -116,7 +140,11 @@ class Registrations:
         require_valid_bn(request.bn)
         outside = proofs_outside_window(request.proofs, registrant.today)
         if outside:
-            raise ProofOutsideWindow("Every answer must date from the six calendar years before today.", errors=outside)
+            raise ProofOutsideWindow(
+                "Every answer must date from the six calendar years before today.",
+                fr="Chaque réponse doit dater des six années civiles précédant aujourd'hui.",
+                errors=outside,
+            )
         async with self._new_uow() as uow:
             if await businesses.exists(uow.session, request.bn):
                 raise BusinessAlreadyRegistered(request.bn)
@@ -141,16 +169,24 @@ class Registrations:
             attempt = await attempts.add(uow.session, bn, registrant.user_id, now)
             by_business = await attempts.counted_since(uow.session, since, bn=bn)
             by_user = await attempts.counted_since(uow.session, since, user_id=registrant.user_id)
-            for counted, whose in ((by_business, "for this business"), (by_user, "by you")):
+            for counted, whose, whose_fr in (
+                (by_business, "for this business", "pour cette entreprise"),
+                (by_user, "by you", "de votre part"),
+            ):
                 wait = self._policy.retry_after([started for id_, started in counted if id_ != attempt.id], now)
                 if wait is not None:
                     seconds = retry_after_seconds(wait)
                     raise TooManyAttempts(  # leaving the block rolls the new attempt back
                         f"There were {self._policy.limit} failed registration attempts {whose} recently. "
                         f"Retry in {seconds} seconds.",
+                        fr=f"Il y a eu récemment {self._policy.limit} tentatives d'inscription infructueuses "
+                        f"{whose_fr}. Réessayez dans {seconds} secondes.",
                         headers={"Retry-After": str(seconds)},
                         extensions={"attempts_left": 0, "retry_after_s": seconds},
                         remediation="Gather the statements of account or daily notices of the account before retrying.",
+                        remediation_fr=(
+                            "Rassemblez les relevés de compte ou les avis quotidiens du compte avant de réessayer."
+                        ),
                     )
             return attempt.id
 
@@ -166,8 +202,10 @@ class Registrations:
         )
         return ProofOfKnowledgeFailed(
             f"The answers could not be confirmed against the account. {left} attempt(s) left.",
+            fr=f"Les réponses n'ont pas pu être confirmées auprès du compte. Tentative(s) restante(s) : {left}.",
             extensions={"attempts_left": left},
             remediation=PROOF_HELP,
+            remediation_fr=PROOF_HELP_FR,
         )
 
     async def _settle(self, attempt_id: int, outcome: Outcome) -> None:

@@ -188,7 +188,7 @@ async def remove_user_from_groups(session: AsyncSession, user_id: str, provider_
     )
 
 
-async def _changed(session: AsyncSession, group_ids: Select[tuple[str]]) -> None:
+async def _changed(session: AsyncSession, group_ids: Select[str]) -> None:
     """A new version (ETag) for the groups whose content changes as a side effect of another change."""
     await session.execute(
         update(ClientGroup)

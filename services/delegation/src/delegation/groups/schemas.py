@@ -15,6 +15,7 @@ from delegation.groups.models import (
 )
 from delegation.types import Timestamp
 from portal_contracts.types import BusinessNumber
+from portal_runtime.language import current_language
 
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Clients = Annotated[
@@ -65,7 +66,7 @@ class GroupOverrideWrite(BaseModel):
 
 class OperationError(BaseModel):
     code: str
-    detail: str | None
+    detail: str | None = Field(description="Why it failed, in the reader's language (`Accept-Language`: en, fr).")
 
 
 class OperationRead(BaseModel):
@@ -92,7 +93,7 @@ class OperationRead(BaseModel):
             state=OperationState(row.state),
             created_at=row.created_at,
             finished_at=row.finished_at,
-            error=OperationError(code=row.error_code, detail=row.error_detail) if row.error_code else None,
+            error=OperationError(code=row.error_code, detail=_in_readers_language(row)) if row.error_code else None,
         )
 
 
@@ -172,3 +173,11 @@ class ClientGroupRead(ClientGroupSummary):
                 for a in assignments
             ],
         )
+
+
+def _in_readers_language(row: GroupOperation) -> str | None:
+    """The failure's reason in the language of the request (operations failed before it was kept in French have
+    only the English)."""
+    if current_language.get() == "fr" and row.error_detail_fr:
+        return row.error_detail_fr
+    return row.error_detail

@@ -20,13 +20,15 @@ log = logging.getLogger(__name__)
 JOB = "group-operations"
 
 
-async def _fail(runtime: ServiceRuntime, operation_id: str, code: str, detail: str) -> None:
+async def _fail(runtime: ServiceRuntime, operation_id: str, code: str, detail: str, detail_fr: str) -> None:
+    """Marks the operation failed with its reason, kept in both languages (the processing table shows the reader's)."""
     async with runtime.uow() as uow:
         operation = await repository.operation_to_finish(uow.session, operation_id)
         if operation is None or operation.state != OperationState.PENDING:
             return
         operation.state = OperationState.FAILED.value
-        operation.error_code, operation.error_detail = code, detail[:500]
+        operation.error_code = code
+        operation.error_detail, operation.error_detail_fr = detail[:500], detail_fr[:500]
         operation.finished_at = utcnow()
 
 
@@ -49,12 +51,24 @@ async def run_one(runtime: ServiceRuntime) -> bool:
             operation.finished_at = utcnow()
     except DelegationError as refused:
         assert operation_id is not None
-        await _fail(runtime, operation_id, refused.code, str(refused.detail or refused.title))
+        await _fail(
+            runtime,
+            operation_id,
+            refused.code,
+            refused.detail or refused.title,
+            refused.detail_fr or refused.title_fr,
+        )
     except Exception:
         if operation_id is None:
             raise
         log.exception("group operation %s failed", operation_id)
-        await _fail(runtime, operation_id, "internal_error", "The operation could not be completed.")
+        await _fail(
+            runtime,
+            operation_id,
+            "internal_error",
+            "The operation could not be completed.",
+            "L'opération n'a pas pu être effectuée.",
+        )
     return True
 
 

@@ -22,9 +22,14 @@ class Manager:
 async def account_manager(bn: str, context: CurrentContext) -> Manager:
     """The user managing the business's API clients: acting for ``bn`` with the BAM scope."""
     if context.subject_type != "user":
-        raise NotAUser("API clients are managed by a business account manager, not by an API client.")
+        raise NotAUser(
+            "API clients are managed by a business account manager, not by an API client.",
+            fr="Les clients d'API sont gérés par un gestionnaire de compte d'entreprise, non par un client d'API.",
+        )
     if context.business != bn:
-        raise NotThisBusiness(f"The request does not act for business {bn}.")
+        raise NotThisBusiness(
+            f"The request does not act for business {bn}.", fr=f"La requête n'agit pas pour l'entreprise {bn}."
+        )
     context.require_scope(MANAGE_API_CLIENTS)
     return Manager(context.subject, frozenset(context.scopes))
 

@@ -4,16 +4,27 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from portal_contracts.scopes import ALL_SCOPES
+from portal_runtime.problems import add_field_messages_fr
 
 OPENID = "openid"
+
+add_field_messages_fr(
+    {
+        "unknown_scopes": "portées inconnues : {scopes} (utilisez les noms function:action)",
+        "redirect_uri_format": "{uri} : une URL https (http seulement en boucle locale) sans fragment",
+    }
+)
 
 
 def _known_scopes(scopes: list[str], extra: frozenset[str] = frozenset()) -> list[str]:
     unknown = sorted(set(scopes) - ALL_SCOPES - extra)
     if unknown:
-        raise ValueError(f"unknown scopes: {', '.join(unknown)} (use the function:action names)")
+        raise PydanticCustomError(
+            "unknown_scopes", "unknown scopes: {scopes} (use the function:action names)", {"scopes": ", ".join(unknown)}
+        )
     return sorted(set(scopes))
 
 
@@ -69,7 +80,11 @@ class OAuthClientCreate(BaseModel):
         for uri in uris:
             local = uri.startswith(("http://127.0.0.1", "http://localhost"))
             if not (uri.startswith("https://") or local) or "#" in uri or " " in uri or len(uri) > 500:
-                raise ValueError(f"{uri[:80]!r}: an https URL (http only on loopback) without fragment")
+                raise PydanticCustomError(
+                    "redirect_uri_format",
+                    "{uri}: an https URL (http only on loopback) without fragment",
+                    {"uri": repr(uri[:80])},
+                )
         return uris
 
 

@@ -67,6 +67,7 @@ class ClientRegistry:
                     FieldError(
                         field="scopes",
                         message=f"you cannot give scopes you do not hold: {', '.join(beyond)}",
+                        fr=f"vous ne pouvez pas donner des portées que vous ne détenez pas : {', '.join(beyond)}",
                         code="scope_not_held",
                     )
                 ]
@@ -100,7 +101,10 @@ class ClientRegistry:
         """A new secret; the old one stops working now, or after ``secret_grace_s`` when a grace period is set."""
         client = await self._api_client(business, client_id)
         if client.status != ACTIVE:
-            raise ApiClientNotFound(f"API client {client_id} is revoked; create a new one.")
+            raise ApiClientNotFound(
+                f"API client {client_id} is revoked; create a new one.",
+                fr=f"Le client d'API {client_id} est révoqué; créez-en un nouveau.",
+            )
         now = self.clock()
         secret = new_secret()
         if self.secret_grace_s > 0:
@@ -157,13 +161,15 @@ class ClientRegistry:
         if client is None:
             if credentials.secret is not None:
                 await self.hasher.verify_nobody(credentials.secret)
-            raise InvalidClient("Unknown or revoked client.")
+            raise InvalidClient("Unknown or revoked client.", fr="Client inconnu ou révoqué.")
         if client.secret_hash is None and client.kind == "public":
             if credentials.secret is not None:
-                raise InvalidClient("A public client has no secret.")
+                raise InvalidClient("A public client has no secret.", fr="Un client public n'a pas de secret.")
             return client
         if credentials.secret is None or not await self._secret_matches(client, credentials.secret):
-            raise InvalidClient("The client secret is wrong or was rotated.")
+            raise InvalidClient(
+                "The client secret is wrong or was rotated.", fr="Le secret du client est erroné ou a été remplacé."
+            )
         return client
 
     async def _secret_matches(self, client: Client, secret: str) -> bool:
@@ -178,7 +184,10 @@ class ClientRegistry:
     async def _api_client(self, business: str, client_id: str) -> Client:
         client = await self.session.get(Client, client_id)
         if client is None or client.kind != API_CLIENT or client.business != business:
-            raise ApiClientNotFound(f"Business {business} has no API client {client_id}.")
+            raise ApiClientNotFound(
+                f"Business {business} has no API client {client_id}.",
+                fr=f"L'entreprise {business} n'a aucun client d'API {client_id}.",
+            )
         return client
 
 
@@ -196,14 +205,20 @@ def client_credentials(authorization: str | None, form: dict[str, str]) -> Clien
         try:
             decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise InvalidClient("The Basic credentials are not valid base64.") from None
+            raise InvalidClient(
+                "The Basic credentials are not valid base64.",
+                fr="Les identifiants Basic ne sont pas du base64 valide.",
+            ) from None
         client_id, sep, secret = decoded.partition(":")
         if not sep or not client_id:
-            raise InvalidClient("The Basic credentials must be client_id:client_secret.")
+            raise InvalidClient(
+                "The Basic credentials must be client_id:client_secret.",
+                fr="Les identifiants Basic doivent être client_id:client_secret.",
+            )
         basic = ClientCredentials(unquote(client_id), unquote(secret))
     if basic is not None:
         if "client_secret" in form or ("client_id" in form and form["client_id"] != basic.client_id):
-            raise InvalidClient("Authenticate the client one way only.")
+            raise InvalidClient("Authenticate the client one way only.", fr="Authentifiez le client d'une seule façon.")
         return basic
     if form.get("client_id"):
         return ClientCredentials(form["client_id"], form.get("client_secret"))

@@ -114,7 +114,9 @@ class PasskeyCeremonies:
             raise PasskeyRejected() from exc
         credential_id = bytes_to_base64url(verified.credential_id)
         if (await session.execute(select(Passkey.id).where(Passkey.credential_id == credential_id))).first():
-            raise PasskeyAlreadyEnrolled("This authenticator is already enrolled.")
+            raise PasskeyAlreadyEnrolled(
+                "This authenticator is already enrolled.", fr="Cet authentificateur est déjà inscrit."
+            )
         passkey = Passkey(
             id=str(uuid.uuid4()),
             user_id=user_id,

@@ -51,6 +51,7 @@ class SecretUnreadable(IdentityError):
     is accepted, and the caller gets a 500 (the deployment's key ring is wrong, not the code)."""
 
     status, code, title = 500, "totp_unavailable", "Authenticator app codes cannot be checked"
+    title_fr = "Les codes d'application d'authentification ne peuvent pas être vérifiés"
 
 
 def new_key_entry(kid: str | None = None) -> str:
@@ -97,12 +98,17 @@ class KeyRing:
         _, kid, payload = stored.split(":", 2)
         key = self.keys.get(kid)
         if key is None:
-            raise SecretUnreadable(f"TOTP secret sealed with key {kid!r}, which the ring does not hold")
+            raise SecretUnreadable(
+                f"TOTP secret sealed with key {kid!r}, which the ring does not hold",
+                fr=f"Secret TOTP scellé avec la clé {kid!r}, que le trousseau ne contient pas",
+            )
         try:
             raw = base64.urlsafe_b64decode(payload)
             return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(user_id)).decode("ascii")
         except (InvalidTag, binascii.Error, ValueError) as exc:
-            raise SecretUnreadable(f"TOTP secret does not open with key {kid!r}") from exc
+            raise SecretUnreadable(
+                f"TOTP secret does not open with key {kid!r}", fr=f"Le secret TOTP ne s'ouvre pas avec la clé {kid!r}"
+            ) from exc
 
     def needs_resealing(self, stored: str) -> bool:
         return not stored.startswith(f"{PREFIX}:{self.current}:")

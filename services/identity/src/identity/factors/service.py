@@ -200,7 +200,7 @@ class Factors:
     async def remove(self, uow: UnitOfWork, user_id: str, method: MethodType) -> None:
         present = {item.type for item in await _method_items(uow.session, user_id)}
         if method not in present:
-            raise MfaMethodNotFound(f"You have no '{method}' method.")
+            raise MfaMethodNotFound(f"You have no '{method}' method.", fr=f"Vous n'avez aucune méthode '{method}'.")
         if method in PRIMARY_METHODS and not (present - {method}) & set(PRIMARY_METHODS):
             raise LastMfaMethod()
         if method == "email":

@@ -100,14 +100,22 @@ class FederatedLoginFlow:
         if answer.error:
             raise self._cancel(login, now, PartnerLoginCancelled(answer.error))
         if not answer.code:
-            raise InvalidRequest([FieldError(field="code", code="required", message="The partner's code is missing.")])
+            missing = FieldError(
+                field="code",
+                code="required",
+                message="The partner's code is missing.",
+                fr="Le code du partenaire manque.",
+            )
+            raise InvalidRequest([missing])
         if not hmac.compare_digest((answer.state or "").encode(), login.state.encode()):
             raise self._cancel(login, now, FederatedStateMismatch())
         try:
             tokens = await self.partners.redeem(login.partner, answer.code, login.redirect_uri, login.code_verifier)
             id_token = tokens.get("id_token")
             if not isinstance(id_token, str):
-                raise PartnerIdTokenInvalid("the partner sent no ID token")
+                raise PartnerIdTokenInvalid(
+                    "the partner sent no ID token", "le partenaire n'a envoyé aucun jeton d'identité"
+                )
             claims = await self.partners.verify_id_token(login.partner, id_token, login.nonce, now)
         except (PartnerCodeRefused, PartnerIdTokenInvalid) as error:
             raise self._cancel(login, now, error) from None
@@ -127,7 +135,10 @@ class FederatedLoginFlow:
     async def _open(self, uow: UnitOfWork, session_id: str, now: datetime) -> FederatedLogin:
         login = await uow.session.get(FederatedLogin, session_id, with_for_update=True)
         if login is None:
-            raise SessionNotFound("There is no federated login waiting with this id.")
+            raise SessionNotFound(
+                "There is no federated login waiting with this id.",
+                fr="Aucune connexion fédérée n'attend avec cet identifiant.",
+            )
         if login.ended_at is not None:
             raise SessionEnded()
         if login.expires_at <= now:

@@ -72,7 +72,12 @@ class Lifecycle:
         )
         if rules.normalise_password(change.new_password) == rules.normalise_password(change.current_password):
             errors.append(
-                FieldError(field="new_password", code="password_unchanged", message="Choose a different password.")
+                FieldError(
+                    field="new_password",
+                    code="password_unchanged",
+                    message="Choose a different password.",
+                    fr="Choisissez un mot de passe différent.",
+                )
             )
         if errors:
             raise InvalidRequest(errors)

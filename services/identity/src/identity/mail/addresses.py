@@ -30,10 +30,22 @@ def same_address(a: str, b: str) -> bool:
 def email_errors(email: str, confirmation: str, field: str = "email") -> list[FieldError]:
     errors = []
     if not is_valid_email(email.strip()):
-        errors.append(FieldError(field=field, code="email_format", message="Give a valid e-mail address."))
+        errors.append(
+            FieldError(
+                field=field,
+                code="email_format",
+                message="Give a valid e-mail address.",
+                fr="Donnez une adresse courriel valide.",
+            )
+        )
     if not same_address(email, confirmation):
         errors.append(
-            FieldError(field=f"{field}_confirmation", code="email_mismatch", message="The two addresses differ.")
+            FieldError(
+                field=f"{field}_confirmation",
+                code="email_mismatch",
+                message="The two addresses differ.",
+                fr="Les deux adresses diffèrent.",
+            )
         )
     return errors
 

@@ -24,7 +24,7 @@ class Welcome:
         async with sessions() as session:  # closed before calling delegation: no connection held while waiting
             user = await session.get(User, user_id)
             if user is None:
-                raise UserNotFound("There is no user with this id.")
+                raise UserNotFound("There is no user with this id.", fr="Aucun utilisateur n'a cet identifiant.")
             methods = (await session.execute(select(MfaMethod).where(MfaMethod.user_id == user_id))).scalars().all()
             totp = await session.get(TotpFactor, user_id)
             has_passkey = (await session.execute(select(Passkey.id).where(Passkey.user_id == user_id))).first()

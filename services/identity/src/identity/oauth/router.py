@@ -137,7 +137,9 @@ async def introspect_token(request: Request, response: Response, runtime: Runtim
         server = oauth_server(request, uow.session)
         client = await _client(request, form, server)
         if client.secret_hash is None:
-            raise InvalidClient("Introspection needs a client with a secret.")
+            raise InvalidClient(
+                "Introspection needs a client with a secret.", fr="L'introspection exige un client ayant un secret."
+            )
         result = await server.introspect(_token(form), form.get("token_type_hint"))
     response.headers.update(NO_STORE)
     return result
@@ -168,12 +170,15 @@ async def revoke_token(request: Request, runtime: Runtime) -> Response:
 async def _client(request: Request, form: dict[str, str], server: OAuthServer) -> Client:
     credentials = client_credentials(request.headers.get("authorization"), form)
     if credentials is None:
-        raise InvalidClient("Authenticate the client (HTTP Basic or client_id and client_secret).")
+        raise InvalidClient(
+            "Authenticate the client (HTTP Basic or client_id and client_secret).",
+            fr="Authentifiez le client (HTTP Basic ou client_id et client_secret).",
+        )
     return await server.clients.authenticate(credentials)
 
 
 def _token(form: dict[str, str]) -> str:
     token = form.get("token")
     if not token:
-        raise InvalidTokenRequest("The token parameter is required.")
+        raise InvalidTokenRequest("The token parameter is required.", fr="Le paramètre token est obligatoire.")
     return token

@@ -96,10 +96,16 @@ class OAuthServer:
     def client_credentials(self, client: Client, scope: str | None) -> TokenRead:
         """A business's API client acting for that business only, with (a subset of) its scopes."""
         if client.kind != API_CLIENT or client.business is None:
-            raise UnauthorizedClient("Only API clients of a business use the client_credentials grant.")
+            raise UnauthorizedClient(
+                "Only API clients of a business use the client_credentials grant.",
+                fr="Seuls les clients d'API d'une entreprise utilisent l'autorisation client_credentials.",
+            )
         scopes = requested_scopes(scope) or client.scope_list
         if not set(scopes) <= set(client.scope_list):
-            raise InvalidScope("The client asked for scopes it was not given.")
+            raise InvalidScope(
+                "The client asked for scopes it was not given.",
+                fr="Le client a demandé des portées qui ne lui ont pas été accordées.",
+            )
         client.last_used_at = self._now()
         ttl = self.client_access_token_ttl_s
         access_token = self.issuer.keys.issue_access_token(
@@ -119,18 +125,27 @@ class OAuthServer:
         client_id = params.get("client_id") or ""
         client = await self.clients.active(client_id)
         if client is None or client.kind == API_CLIENT:
-            raise InvalidAuthorizationRequest("Unknown or revoked client_id.")
+            raise InvalidAuthorizationRequest("Unknown or revoked client_id.", fr="client_id inconnu ou révoqué.")
         redirect_uri = params.get("redirect_uri") or ""
         if redirect_uri not in client.redirect_uri_list:
-            raise InvalidAuthorizationRequest("redirect_uri is not one the client registered (exact match).")
+            raise InvalidAuthorizationRequest(
+                "redirect_uri is not one the client registered (exact match).",
+                fr="redirect_uri n'est pas une de celles que le client a enregistrées (correspondance exacte).",
+            )
         if params.get("response_type") != "code":
-            raise UnsupportedResponseType("response_type must be code.")
+            raise UnsupportedResponseType("response_type must be code.", fr="response_type doit valoir code.")
         challenge = params.get("code_challenge") or ""
         if params.get("code_challenge_method") != "S256" or not PKCE_VALUE.fullmatch(challenge):
-            raise InvalidAuthorizationRequest("PKCE is required: code_challenge with code_challenge_method=S256.")
+            raise InvalidAuthorizationRequest(
+                "PKCE is required: code_challenge with code_challenge_method=S256.",
+                fr="PKCE est obligatoire : code_challenge avec code_challenge_method=S256.",
+            )
         scopes = requested_scopes(params.get("scope"))
         if scopes is None or not set(scopes) <= set(client.scope_list):
-            raise InvalidScope("scope must name scopes the client is registered for.")
+            raise InvalidScope(
+                "scope must name scopes the client is registered for.",
+                fr="scope doit nommer des portées pour lesquelles le client est enregistré.",
+            )
         return AuthorizationRequest(client, redirect_uri, scopes, params.get("state"), challenge, params.get("nonce"))
 
     async def consent(
@@ -150,10 +165,15 @@ class OAuthServer:
         never gets here (the gateway's revocation denylist refuses it).
         """
         if not mfa:
-            raise ConsentNeedsMfa("Complete the sign-in with a one-time code first.")
+            raise ConsentNeedsMfa(
+                "Complete the sign-in with a one-time code first.",
+                fr="Terminez d'abord l'ouverture de session avec un code à usage unique.",
+            )
         if token_client_id is not None:
             raise ConsentNeedsLogin(
-                f"Consent is given from the portal sign-in, not with a token issued to application {token_client_id}."
+                f"Consent is given from the portal sign-in, not with a token issued to application {token_client_id}.",
+                fr="Le consentement se donne à partir de la session ouverte dans le portail, non avec un jeton délivré "
+                f"à l'application {token_client_id}.",
             )
         if not consent.consent:
             return request.redirect(error="access_denied")
@@ -178,10 +198,13 @@ class OAuthServer:
 
     async def authorization_code(self, uow: UnitOfWork, client: Client, form: dict[str, str]) -> TokenRead:
         if client.kind == API_CLIENT:
-            raise UnauthorizedClient("API clients use the client_credentials grant.")
+            raise UnauthorizedClient(
+                "API clients use the client_credentials grant.",
+                fr="Les clients d'API utilisent l'autorisation client_credentials.",
+            )
         presented = form.get("code")
         if not presented:
-            raise InvalidTokenRequest("The code parameter is required.")
+            raise InvalidTokenRequest("The code parameter is required.", fr="Le paramètre code est obligatoire.")
         now = self._now()
         code = (
             await self.session.execute(
@@ -191,7 +214,7 @@ class OAuthServer:
             )
         ).scalar_one_or_none()
         if code is None:
-            raise InvalidGrant("The authorization code is invalid.")
+            raise InvalidGrant("The authorization code is invalid.", fr="Le code d'autorisation n'est pas valide.")
         claimed = await self.session.execute(
             update(AuthorizationCode)
             .where(AuthorizationCode.code_hash == code.code_hash, AuthorizationCode.used_at.is_(None))
@@ -200,17 +223,39 @@ class OAuthServer:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await self._revoke_tokens_of_code(uow, code, now)
-            raise after_commit(InvalidGrant("The authorization code was already used; its tokens are revoked."))
+            raise after_commit(
+                InvalidGrant(
+                    "The authorization code was already used; its tokens are revoked.",
+                    fr="Le code d'autorisation a déjà été utilisé; ses jetons sont révoqués.",
+                )
+            )
         # From here the code is spent whatever the outcome (a failed attempt must not leave it usable).
         verifier = form.get("code_verifier") or ""
         if code.client_id != client.client_id:
-            raise after_commit(InvalidGrant("The authorization code was issued to another client."))
+            raise after_commit(
+                InvalidGrant(
+                    "The authorization code was issued to another client.",
+                    fr="Le code d'autorisation a été délivré à un autre client.",
+                )
+            )
         if code.expires_at <= now:
-            raise after_commit(InvalidGrant("The authorization code has expired."))
+            raise after_commit(
+                InvalidGrant("The authorization code has expired.", fr="Le code d'autorisation a expiré.")
+            )
         if form.get("redirect_uri") != code.redirect_uri:
-            raise after_commit(InvalidGrant("redirect_uri does not match the authorization request."))
+            raise after_commit(
+                InvalidGrant(
+                    "redirect_uri does not match the authorization request.",
+                    fr="redirect_uri ne correspond pas à la demande d'autorisation.",
+                )
+            )
         if not PKCE_VALUE.fullmatch(verifier) or not hmac.compare_digest(s256(verifier), code.code_challenge):
-            raise after_commit(InvalidGrant("The PKCE code_verifier is missing or does not match."))
+            raise after_commit(
+                InvalidGrant(
+                    "The PKCE code_verifier is missing or does not match.",
+                    fr="Le code_verifier PKCE manque ou ne correspond pas.",
+                )
+            )
         scopes = code.scopes.split()
         refresh_token, session_id = self.issuer.issue_for_client(uow, code.user_id, client.client_id, scopes)
         code.session_id = session_id
@@ -255,29 +300,55 @@ class OAuthServer:
     async def token_exchange(self, client: Client | None, form: dict[str, str]) -> TokenRead:
         """A user's access token narrowed to one business, chosen program accounts and fewer scopes."""
         if form.get("subject_token_type") != ACCESS_TOKEN_TYPE:
-            raise InvalidTokenRequest(f"subject_token_type must be {ACCESS_TOKEN_TYPE}.")
+            raise InvalidTokenRequest(
+                f"subject_token_type must be {ACCESS_TOKEN_TYPE}.",
+                fr=f"subject_token_type doit valoir {ACCESS_TOKEN_TYPE}.",
+            )
         if form.get("requested_token_type", ACCESS_TOKEN_TYPE) != ACCESS_TOKEN_TYPE:
-            raise InvalidTokenRequest("Only access tokens are issued by exchange.")
+            raise InvalidTokenRequest(
+                "Only access tokens are issued by exchange.", fr="Seuls des jetons d'accès sont délivrés par échange."
+            )
         subject = await self.active_access_token(form.get("subject_token") or "")
         if subject is None:
-            raise InvalidGrant("The subject_token is invalid, expired or revoked.")
+            raise InvalidGrant(
+                "The subject_token is invalid, expired or revoked.",
+                fr="Le subject_token n'est pas valide, a expiré ou a été révoqué.",
+            )
         if subject.get("client_id") is not None and subject.get("sub") == subject.get("client_id"):
-            raise InvalidGrant("An API client's token cannot be exchanged; it already acts for one business.")
+            raise InvalidGrant(
+                "An API client's token cannot be exchanged; it already acts for one business.",
+                fr="Le jeton d'un client d'API ne peut pas être échangé; il agit déjà pour une entreprise.",
+            )
         if client is not None and subject.get("client_id") not in (None, client.client_id):
-            raise InvalidGrant("The subject_token was issued to another client.")
+            raise InvalidGrant(
+                "The subject_token was issued to another client.",
+                fr="Le subject_token a été délivré à un autre client.",
+            )
         business = _target_business(form.get("audience"), form.get("resource"))
         if subject.get("business") not in (None, business):
-            raise InvalidTarget("The subject_token is restricted to another business.")
+            raise InvalidTarget(
+                "The subject_token is restricted to another business.",
+                fr="Le subject_token est restreint à une autre entreprise.",
+            )
         accounts = sorted(set((form.get("program_accounts") or "").split()))
         if any(not BN15.fullmatch(a) or not a.startswith(business) for a in accounts):
-            raise InvalidTarget(f"program_accounts must be BN15s of business {business}.")
+            raise InvalidTarget(
+                f"program_accounts must be BN15s of business {business}.",
+                fr=f"program_accounts doit contenir des BN15 de l'entreprise {business}.",
+            )
         held = subject.get("program_accounts")
         if held is not None and (not accounts or not set(accounts) <= set(held)):
-            raise InvalidTarget("The subject_token is restricted to other program accounts.")
+            raise InvalidTarget(
+                "The subject_token is restricted to other program accounts.",
+                fr="Le subject_token est restreint à d'autres comptes de programme.",
+            )
         subject_scopes = set(str(subject.get("scope", "")).split())
         scopes = requested_scopes(form.get("scope")) or sorted(subject_scopes)
         if not set(scopes) <= subject_scopes:
-            raise InvalidScope("The exchanged token cannot carry scopes the subject token does not have.")
+            raise InvalidScope(
+                "The exchanged token cannot carry scopes the subject token does not have.",
+                fr="Le jeton échangé ne peut pas porter de portées que le subject_token n'a pas.",
+            )
         now = int(datetime.now(UTC).timestamp())
         ttl = max(1, min(self.issuer.keys.access_token_ttl_s, int(subject["exp"]) - now))  # never outlives it
         extra: dict[str, Any] = {"business": business, "mfa": bool(subject.get("mfa", False))}
@@ -387,8 +458,14 @@ def _target_business(audience: str | None, resource: str | None) -> str:
     if resource:
         named.add(resource.removeprefix(BUSINESS_RESOURCE))
     if len(named) != 1:
-        raise InvalidTarget(f"Name one business as audience (BN9) or resource ({BUSINESS_RESOURCE}<BN9>).")
+        raise InvalidTarget(
+            f"Name one business as audience (BN9) or resource ({BUSINESS_RESOURCE}<BN9>).",
+            fr=f"Nommez une seule entreprise comme audience (BN9) ou resource ({BUSINESS_RESOURCE}<BN9>).",
+        )
     business = named.pop()
     if not BN9.fullmatch(business):
-        raise InvalidTarget("The business must be a 9-digit business number (BN9).")
+        raise InvalidTarget(
+            "The business must be a 9-digit business number (BN9).",
+            fr="L'entreprise doit être un numéro d'entreprise à 9 chiffres (BN9).",
+        )
     return business

@@ -29,12 +29,28 @@ def name_errors(value: str, field: str) -> list[FieldError]:
     stripped = value.strip()
     errors = []
     if not stripped:
-        errors.append(FieldError(field=field, code=f"{field}_required", message="This name is required."))
+        errors.append(
+            FieldError(
+                field=field, code=f"{field}_required", message="This name is required.", fr="Ce nom est obligatoire."
+            )
+        )
     elif len(stripped) > NAME_MAX:
-        errors.append(FieldError(field=field, code=f"{field}_length", message=f"At most {NAME_MAX} characters."))
+        errors.append(
+            FieldError(
+                field=field,
+                code=f"{field}_length",
+                message=f"At most {NAME_MAX} characters.",
+                fr=f"Au plus {NAME_MAX} caractères.",
+            )
+        )
     if any(unicodedata.category(c).startswith("C") for c in value):
         errors.append(
-            FieldError(field=field, code=f"{field}_characters", message="Control characters are not allowed.")
+            FieldError(
+                field=field,
+                code=f"{field}_characters",
+                message="Control characters are not allowed.",
+                fr="Les caractères de contrôle ne sont pas permis.",
+            )
         )
     return errors
 
@@ -47,6 +63,7 @@ def phone_errors(phone: str, extension: str | None) -> list[FieldError]:
                 field="phone",
                 code="phone_format",
                 message="Give a 10-digit North American number with its area code, e.g. 613-555-0100.",
+                fr="Donnez un numéro nord-américain à 10 chiffres avec son indicatif régional, p. ex. 613-555-0100.",
             )
         )
     if extension and not _EXTENSION.match(extension):
@@ -55,6 +72,7 @@ def phone_errors(phone: str, extension: str | None) -> list[FieldError]:
                 field="phone_extension",
                 code="phone_extension_format",
                 message=f"The extension is 1 to {EXTENSION_MAX} digits.",
+                fr=f"Le poste compte de 1 à {EXTENSION_MAX} chiffres.",
             )
         )
     return errors
@@ -76,7 +94,10 @@ def profile_errors(
     if not terms_consent:
         errors.append(
             FieldError(
-                field="terms_consent", code="terms_consent_required", message="Consent to the terms of use is required."
+                field="terms_consent",
+                code="terms_consent_required",
+                message="Consent to the terms of use is required.",
+                fr="Le consentement aux conditions d'utilisation est obligatoire.",
             )
         )
     return errors

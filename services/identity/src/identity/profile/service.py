@@ -74,7 +74,7 @@ class PersonalProfiles:
         if errors:
             raise InvalidRequest(errors)
         if await uow.session.get(User, user_id) is None:
-            raise UserNotFound("There is no user with this id.")
+            raise UserNotFound("There is no user with this id.", fr="Aucun utilisateur n'a cet identifiant.")
         current = await uow.session.get(Profile, user_id, with_for_update=True)
         if not if_match_allows(if_match, current):
             raise PreconditionFailed()

@@ -75,7 +75,9 @@ def may_enrol_email(login: LoginSession) -> bool:
 
 def check_open(login: LoginSession | None, now: datetime) -> LoginSession:
     if login is None:
-        raise SessionNotFound("There is no login session with this id.")
+        raise SessionNotFound(
+            "There is no login session with this id.", fr="Aucune session de connexion n'a cet identifiant."
+        )
     if login.step == Step.LOCKED:
         raise SessionLocked()
     if login.step in (Step.DONE, Step.CANCELLED):
@@ -93,7 +95,14 @@ def expect(login: LoginSession, step: Step) -> None:
 def code_format_errors(code: str) -> list[FieldError]:
     if CODE_PATTERN.match(code):
         return []
-    return [FieldError(field="code", code="mfa_code_format", message="The code is exactly six digits.")]
+    return [
+        FieldError(
+            field="code",
+            code="mfa_code_format",
+            message="The code is exactly six digits.",
+            fr="Le code compte exactement six chiffres.",
+        )
+    ]
 
 
 @dataclass(frozen=True)

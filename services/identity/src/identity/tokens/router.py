@@ -51,17 +51,23 @@ _FORM_SCHEMA = {
 async def token_form(request: Request) -> dict[str, str]:
     """RFC 6749 parameters: form-encoded, each at most once."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
-        raise InvalidTokenRequest(f"Send the parameters as {FORM}.")
+        raise InvalidTokenRequest(f"Send the parameters as {FORM}.", fr=f"Envoyez les paramètres en {FORM}.")
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise InvalidTokenRequest("The request body is too large.")
+        raise InvalidTokenRequest("The request body is too large.", fr="Le corps de la requête est trop volumineux.")
     try:
         parsed = parse_qs(body.decode("ascii"), keep_blank_values=True, strict_parsing=bool(body), max_num_fields=20)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidTokenRequest("The body is not a valid form-encoded parameter list.") from exc
+        raise InvalidTokenRequest(
+            "The body is not a valid form-encoded parameter list.",
+            fr="Le corps n'est pas une liste valide de paramètres encodés en formulaire.",
+        ) from exc
     repeated = sorted(name for name, values in parsed.items() if len(values) > 1)
     if repeated:
-        raise InvalidTokenRequest(f"Parameters given more than once: {', '.join(repeated)}.")
+        raise InvalidTokenRequest(
+            f"Parameters given more than once: {', '.join(repeated)}.",
+            fr=f"Paramètres donnés plus d'une fois : {', '.join(repeated)}.",
+        )
     return {name: values[0] for name, values in parsed.items()}
 
 
@@ -95,9 +101,14 @@ async def create_token(request: Request, response: Response, runtime: Runtime, i
     form = await token_form(request)
     grant_type = form.get("grant_type")
     if not grant_type:
-        raise InvalidTokenRequest("The grant_type parameter is required.")
+        raise InvalidTokenRequest(
+            "The grant_type parameter is required.", fr="Le paramètre grant_type est obligatoire."
+        )
     if grant_type not in GRANT_TYPES:
-        raise UnsupportedGrantType(f"The grant type {grant_type[:50]!r} is not supported.")
+        raise UnsupportedGrantType(
+            f"The grant type {grant_type[:50]!r} is not supported.",
+            fr=f"Le type d'autorisation {grant_type[:50]!r} n'est pas pris en charge.",
+        )
     credentials = client_credentials(request.headers.get("authorization"), form)
     async with use_case(runtime) as uow:
         server = oauth_server(request, uow.session)
@@ -105,12 +116,17 @@ async def create_token(request: Request, response: Response, runtime: Runtime, i
         if grant_type == "refresh_token":
             refresh_token = form.get("refresh_token")
             if not refresh_token:
-                raise InvalidTokenRequest("The refresh_token parameter is required.")
+                raise InvalidTokenRequest(
+                    "The refresh_token parameter is required.", fr="Le paramètre refresh_token est obligatoire."
+                )
             tokens = await issuer.refresh(uow, refresh_token, client.client_id if client else None)
         elif grant_type == "urn:ietf:params:oauth:grant-type:token-exchange":
             tokens = await server.token_exchange(client, form)
         elif client is None:
-            raise InvalidClient("This grant needs client authentication (HTTP Basic or client_id).")
+            raise InvalidClient(
+                "This grant needs client authentication (HTTP Basic or client_id).",
+                fr="Cette autorisation exige l'authentification du client (HTTP Basic ou client_id).",
+            )
         elif grant_type == "client_credentials":
             tokens = server.client_credentials(client, form.get("scope"))
         else:

@@ -51,9 +51,15 @@ class TokenIssuer:
             )
         ).scalar_one_or_none()
         if token is None or token.revoked_at is not None or token.expires_at <= now:
-            raise InvalidGrant("The refresh token is invalid, expired or revoked; sign in again.")
+            raise InvalidGrant(
+                "The refresh token is invalid, expired or revoked; sign in again.",
+                fr="Le jeton d'actualisation n'est pas valide, a expiré ou a été révoqué; ouvrez une nouvelle session.",
+            )
         if token.client_id != client_id and token.client_id is not None:
-            raise InvalidGrant("The refresh token was issued to another client.")
+            raise InvalidGrant(
+                "The refresh token was issued to another client.",
+                fr="Le jeton d'actualisation a été délivré à un autre client.",
+            )
         claimed = await uow.session.execute(
             update(RefreshToken)
             .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
@@ -72,7 +78,11 @@ class TokenIssuer:
             ttl = self.keys.access_token_ttl_s
             login_revoked(uow, token.session_id, token.user_id, "refresh_token_reused", now, ttl)
             raise after_commit(
-                InvalidGrant("The refresh token was already used: every token of this login is revoked.")
+                InvalidGrant(
+                    "The refresh token was already used: every token of this login is revoked.",
+                    fr="Le jeton d'actualisation a déjà été utilisé : tous les jetons de cette connexion sont "
+                    "révoqués.",
+                )
             )
         refresh_token = self._add_refresh_token(
             uow,

@@ -2,4 +2,4 @@ from identity.errors import IdentityError
 
 
 class UsernameTaken(IdentityError):
-    status, code, title = 409, "username_taken", "This username is taken"
+    status, code, title, title_fr = 409, "username_taken", "This username is taken", "Ce nom d'utilisateur est pris"

@@ -72,8 +72,8 @@ RECOVERY_QUESTIONS: tuple[RecoveryQuestion, ...] = (
 RECOVERY_QUESTION_IDS = frozenset(q.id for q in RECOVERY_QUESTIONS)
 
 
-def _error(field: str, code: str, message: str) -> FieldError:
-    return FieldError(field=field, code=code, message=message)
+def _error(field: str, code: str, message: str, fr: str) -> FieldError:
+    return FieldError(field=field, code=code, message=message, fr=fr)
 
 
 def normalise_password(password: str) -> str:
@@ -92,11 +92,21 @@ def username_errors(username: str, field: str = "username") -> list[FieldError]:
     errors = []
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         errors.append(
-            _error(field, "username_length", f"The username must have {USERNAME_MIN} to {USERNAME_MAX} characters.")
+            _error(
+                field,
+                "username_length",
+                f"The username must have {USERNAME_MIN} to {USERNAME_MAX} characters.",
+                f"Le nom d'utilisateur doit compter de {USERNAME_MIN} à {USERNAME_MAX} caractères.",
+            )
         )
     if sum(c.isdigit() for c in username) > USERNAME_MAX_DIGITS:
         errors.append(
-            _error(field, "username_digits", f"The username may contain at most {USERNAME_MAX_DIGITS} digits.")
+            _error(
+                field,
+                "username_digits",
+                f"The username may contain at most {USERNAME_MAX_DIGITS} digits.",
+                f"Le nom d'utilisateur peut contenir au plus {USERNAME_MAX_DIGITS} chiffres.",
+            )
         )
     if not _USERNAME_CHARACTERS.match(username):
         errors.append(
@@ -104,6 +114,8 @@ def username_errors(username: str, field: str = "username") -> list[FieldError]:
                 field,
                 "username_characters",
                 "The username may contain only letters (A-Z, a-z) and digits, no special characters.",
+                "Le nom d'utilisateur ne peut contenir que des lettres (A-Z, a-z) et des chiffres, sans caractères "
+                "spéciaux.",
             )
         )
     return errors
@@ -134,10 +146,22 @@ def password_errors(
     )
     if password.casefold() in common_passwords():
         errors.append(
-            _error(field, "password_common", "This password is too common (it appears in lists of breached passwords).")
+            _error(
+                field,
+                "password_common",
+                "This password is too common (it appears in lists of breached passwords).",
+                "Ce mot de passe est trop courant (il figure dans des listes de mots de passe divulgués).",
+            )
         )
     if normalise_password(confirmation) != password:
-        errors.append(_error(f"{field}_confirmation", "password_mismatch", "The two passwords are not identical."))
+        errors.append(
+            _error(
+                f"{field}_confirmation",
+                "password_mismatch",
+                "The two passwords are not identical.",
+                "Les deux mots de passe ne sont pas identiques.",
+            )
+        )
     return errors
 
 
@@ -149,20 +173,44 @@ def _seed_password_errors(password: str, username: str, field: str) -> list[Fiel
                 field,
                 "password_length",
                 f"The password must have {SEED_PASSWORD_MIN} to {SEED_PASSWORD_MAX} characters.",
+                f"Le mot de passe doit compter de {SEED_PASSWORD_MIN} à {SEED_PASSWORD_MAX} caractères.",
             )
         )
     if not any(c.isascii() and c.isupper() for c in password):
-        errors.append(_error(field, "password_uppercase", "The password needs at least one upper-case letter."))
+        errors.append(
+            _error(
+                field,
+                "password_uppercase",
+                "The password needs at least one upper-case letter.",
+                "Le mot de passe doit contenir au moins une lettre majuscule.",
+            )
+        )
     if not any(c.isascii() and c.islower() for c in password):
-        errors.append(_error(field, "password_lowercase", "The password needs at least one lower-case letter."))
+        errors.append(
+            _error(
+                field,
+                "password_lowercase",
+                "The password needs at least one lower-case letter.",
+                "Le mot de passe doit contenir au moins une lettre minuscule.",
+            )
+        )
     if not any(c.isascii() and c.isdigit() for c in password):
-        errors.append(_error(field, "password_digit", "The password needs at least one digit."))
+        errors.append(
+            _error(
+                field,
+                "password_digit",
+                "The password needs at least one digit.",
+                "Le mot de passe doit contenir au moins un chiffre.",
+            )
+        )
     if not all(_is_valid_seed_character(c) for c in password):
         errors.append(
             _error(
                 field,
                 "password_characters",
                 "The password may contain only letters, digits and printable ASCII symbols, no spaces.",
+                "Le mot de passe ne peut contenir que des lettres, des chiffres et des symboles ASCII imprimables, "
+                "sans espaces.",
             )
         )
     if next(shared_runs(password, username), None) is not None:
@@ -171,6 +219,8 @@ def _seed_password_errors(password: str, username: str, field: str) -> list[Fiel
                 field,
                 "password_shares_username",
                 f"The password must not share {SHARED_RUN} consecutive characters with the username.",
+                f"Le mot de passe ne doit pas avoir {SHARED_RUN} caractères consécutifs en commun avec le nom "
+                "d'utilisateur.",
             )
         )
     return errors
@@ -181,13 +231,30 @@ def _passphrase_errors(password: str, username: str, field: str) -> list[FieldEr
     if not PASSPHRASE_MIN <= len(password) <= PASSPHRASE_MAX:
         errors.append(
             _error(
-                field, "password_length", f"The passphrase must have {PASSPHRASE_MIN} to {PASSPHRASE_MAX} characters."
+                field,
+                "password_length",
+                f"The passphrase must have {PASSPHRASE_MIN} to {PASSPHRASE_MAX} characters.",
+                f"La phrase de passe doit compter de {PASSPHRASE_MIN} à {PASSPHRASE_MAX} caractères.",
             )
         )
     if not all(unicodedata.category(c) != "Cc" for c in password):
-        errors.append(_error(field, "password_characters", "The passphrase must not contain control characters."))
+        errors.append(
+            _error(
+                field,
+                "password_characters",
+                "The passphrase must not contain control characters.",
+                "La phrase de passe ne doit pas contenir de caractères de contrôle.",
+            )
+        )
     if username and username.casefold() in password.casefold():
-        errors.append(_error(field, "password_contains_username", "The passphrase must not contain the username."))
+        errors.append(
+            _error(
+                field,
+                "password_contains_username",
+                "The passphrase must not contain the username.",
+                "La phrase de passe ne doit pas contenir le nom d'utilisateur.",
+            )
+        )
     return errors
 
 
@@ -203,10 +270,22 @@ def answer_errors(value: str, field: str, rule: str) -> list[FieldError]:
     """Recovery answers (answer, memorable person): at least 3 characters, letters, digits and spaces only."""
     errors = []
     if not ANSWER_MIN <= len(value.strip()) <= ANSWER_MAX:
-        errors.append(_error(field, f"{rule}_length", f"Give {ANSWER_MIN} to {ANSWER_MAX} characters."))
+        errors.append(
+            _error(
+                field,
+                f"{rule}_length",
+                f"Give {ANSWER_MIN} to {ANSWER_MAX} characters.",
+                f"Donnez de {ANSWER_MIN} à {ANSWER_MAX} caractères.",
+            )
+        )
     if not all(_is_answer_character(c) for c in value):
         errors.append(
-            _error(field, f"{rule}_characters", "Use only letters, digits and spaces, no special characters.")
+            _error(
+                field,
+                f"{rule}_characters",
+                "Use only letters, digits and spaces, no special characters.",
+                "Utilisez uniquement des lettres, des chiffres et des espaces, sans caractères spéciaux.",
+            )
         )
     return errors
 
@@ -215,13 +294,21 @@ def hint_errors(value: str, field: str, rule: str) -> list[FieldError]:
     """Hints: at least 3 characters; letters, digits, spaces and the punctuation ' , - . ? only."""
     errors = []
     if not HINT_MIN <= len(value.strip()) <= HINT_MAX:
-        errors.append(_error(field, f"{rule}_length", f"Give {HINT_MIN} to {HINT_MAX} characters."))
+        errors.append(
+            _error(
+                field,
+                f"{rule}_length",
+                f"Give {HINT_MIN} to {HINT_MAX} characters.",
+                f"Donnez de {HINT_MIN} à {HINT_MAX} caractères.",
+            )
+        )
     if not all(_is_hint_character(c) for c in value):
         errors.append(
             _error(
                 field,
                 f"{rule}_characters",
                 "Use only letters, digits, spaces and the punctuation ' , - . ?",
+                "Utilisez uniquement des lettres, des chiffres, des espaces et la ponctuation ' , - . ?",
             )
         )
     return errors
@@ -234,16 +321,37 @@ def memorable_date_errors(value: str, today: date, field: str) -> tuple[date | N
             raise ValueError(value)
         parsed = date.fromisoformat(value)
     except ValueError:
-        return None, [_error(field, "memorable_date_format", "Give a real date written YYYY-MM-DD.")]
+        return None, [
+            _error(
+                field,
+                "memorable_date_format",
+                "Give a real date written YYYY-MM-DD.",
+                "Donnez une date réelle écrite AAAA-MM-JJ.",
+            )
+        ]
     if parsed >= today:
-        return None, [_error(field, "memorable_date_not_past", "The memorable date must be in the past.")]
+        return None, [
+            _error(
+                field,
+                "memorable_date_not_past",
+                "The memorable date must be in the past.",
+                "La date mémorable doit être dans le passé.",
+            )
+        ]
     return parsed, []
 
 
 def recovery_question_errors(question: str, field: str) -> list[FieldError]:
     if question in RECOVERY_QUESTION_IDS:
         return []
-    return [_error(field, "question_unknown", "Choose one of the questions listed by GET /v1/recovery-questions.")]
+    return [
+        _error(
+            field,
+            "question_unknown",
+            "Choose one of the questions listed by GET /v1/recovery-questions.",
+            "Choisissez une des questions données par GET /v1/recovery-questions.",
+        )
+    ]
 
 
 def normalise_answer(value: str) -> str:

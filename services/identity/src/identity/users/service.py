@@ -62,7 +62,10 @@ class Registration:
             raise InvalidRequest(errors)
         key = username_key(request.username)
         if (await uow.session.execute(select(User.id).where(User.username_key == key))).first():
-            raise UsernameTaken(f"The username {request.username} is taken; choose another one.")
+            raise UsernameTaken(
+                f"The username {request.username} is taken; choose another one.",
+                fr=f"Le nom d'utilisateur {request.username} est pris; choisissez-en un autre.",
+            )
 
         password_hash, answers = await asyncio.gather(
             self.hasher.hash(rules.normalise_password(request.password)),
@@ -81,7 +84,10 @@ class Registration:
         try:
             await uow.session.flush()
         except IntegrityError as exc:  # registered concurrently under the same username
-            raise UsernameTaken(f"The username {request.username} is taken; choose another one.") from exc
+            raise UsernameTaken(
+                f"The username {request.username} is taken; choose another one.",
+                fr=f"Le nom d'utilisateur {request.username} est pris; choisissez-en un autre.",
+            ) from exc
         uow.session.add(answers)
         uow.publish(UserRegistered(user_id=user.id, username=user.username))
         return user
@@ -126,5 +132,5 @@ async def user_of(session: AsyncSession, user_id: str, *, for_update: bool = Fal
     """The signed-in user's row; the context may name a user who no longer exists (404 ``user_not_found``)."""
     user = await session.get(User, user_id, with_for_update=for_update)
     if user is None:
-        raise UserNotFound("There is no user with this id.")
+        raise UserNotFound("There is no user with this id.", fr="Aucun utilisateur n'a cet identifiant.")
     return user

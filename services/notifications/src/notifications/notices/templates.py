@@ -161,7 +161,7 @@ _TEMPLATES[NoticeType.SECURITY_CODE_SENT] = {
     ),
     "fr": _Template(
         "Un code à usage unique vous a été envoyé",
-        "Un code à usage unique a été envoyé à votre courriel d'authentification multifacteur le {date} à "
+        "Un code à usage unique a été envoyé à votre courriel d'authentification à facteurs multiples le {date} à "
         "{time_fr} (UTC).\n\n"
         "Si vous ne l'avez pas demandé, quelqu'un qui connaît votre mot de passe a tenté d'ouvrir une session ou "
         "de modifier vos paramètres de sécurité : changez votre mot de passe immédiatement.",
