@@ -46,6 +46,7 @@ USER = "user-42"
 IDENTITY_URL = "http://identity.test"
 LEDGER_URL = "http://ledger.test"
 DELEGATION_URL = "http://delegation.test"
+DOCUMENTS_MAX_BODY_BYTES = 3000
 
 
 @dataclass
@@ -122,6 +123,14 @@ def ledger_app(context_key: OKPKey) -> FastAPI:
         echoed = {"route": "payments", **await _echo(request, context)}
         headers = {"Location": f"/v1/businesses/{bn}/payments/1", "X-Ledger": "yes", "Keep-Alive": "timeout=5"}
         return JSONResponse(echoed, status_code=201, headers=headers)
+
+    # An upload: a larger body than the gateway's default is declared by the operation itself.
+    @app.post(
+        "/v1/businesses/{bn}/documents",
+        openapi_extra=access(Acting.BUSINESS, "rulings:write", max_body_bytes=DOCUMENTS_MAX_BODY_BYTES),
+    )
+    async def upload(bn: str, request: Request, context: CurrentContext) -> Response:
+        return JSONResponse({"route": "documents", **await _echo(request, context)}, status_code=201)
 
     @app.get(
         "/v1/businesses/{bn}/program-accounts/{bn15}/transactions",

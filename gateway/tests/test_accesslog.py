@@ -72,7 +72,7 @@ async def test_each_request_writes_one_json_line_with_the_operation_and_the_call
         "client_id": "portal-web",
         "business": stack.bn,
         "service": "ledger",
-        "response_bytes": len(response.content),
+        "response_bytes": response.num_bytes_downloaded,  # as sent: gzipped (httpx asks for it)
         "rate_limit": "allowed",
         "rate_limit_class": "user",
         "rate_limit_remaining": 119,

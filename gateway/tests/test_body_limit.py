@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from portal_gateway.config import Settings
 
+from .conftest import DOCUMENTS_MAX_BODY_BYTES
+
 if TYPE_CHECKING:
     from portal_gateway.tests.conftest import Stack
 
@@ -85,3 +87,34 @@ async def test_a_streamed_body_over_the_limit_never_reaches_a_real_service_whole
 
 def test_the_limit_is_a_setting_of_ten_mebibytes_by_default() -> None:
     assert Settings(environment="test").max_request_body_bytes == 10 * 1024 * 1024
+
+
+DOCUMENTS = f"/v1/businesses/{BN}/documents"
+
+
+async def test_an_operation_declaring_a_larger_limit_takes_bodies_past_the_default(make_stack: StackFactory) -> None:
+    async with make_stack(max_request_body_bytes=LIMIT) as stack:
+        stack.grants.grant(stack.user, BN, ["rulings:write", "payments:write"])
+        headers = stack.bearer(scopes=["rulings:write", "payments:write"])
+        upload = b"d" * (DOCUMENTS_MAX_BODY_BYTES - 500)  # over the default, within the operation's own limit
+        accepted = await stack.client.post(DOCUMENTS, content=upload, headers=headers)
+        streamed = await stack.client.post(DOCUMENTS, content=body(6), headers=headers)  # 2,400 bytes, chunked
+        too_large = await stack.client.post(DOCUMENTS, content=b"d" * (DOCUMENTS_MAX_BODY_BYTES + 1), headers=headers)
+        cut_off = await stack.client.post(DOCUMENTS, content=body(8), headers=headers)  # 3,200 bytes, chunked
+        payment = await stack.client.post(PAYMENTS, content=upload, headers=headers)  # the default still holds
+    assert (accepted.status_code, len(accepted.json()["body"])) == (201, len(upload))
+    assert (streamed.status_code, len(streamed.json()["body"])) == (201, 2400)
+    for refused in (too_large, cut_off):
+        problem = stack.problem(refused)
+        assert (problem["code"], problem["limit_bytes"]) == ("payload_too_large", DOCUMENTS_MAX_BODY_BYTES)
+    assert_too_large(stack, payment)
+
+
+async def test_the_refusal_names_the_limit_in_both_languages(make_stack: StackFactory) -> None:
+    async with make_stack(max_request_body_bytes=LIMIT) as stack:
+        english = await stack.client.post(PAYMENTS, content=b"x" * (LIMIT + 1))
+        french = await stack.client.post(PAYMENTS, content=b"x" * (LIMIT + 1), headers={"Accept-Language": "fr-CA"})
+    assert f"{LIMIT} bytes" in english.json()["detail"]
+    assert "limit_bytes" in english.json()["remediation"]
+    assert f"{LIMIT} octets" in french.json()["detail"]
+    assert french.headers["content-language"] == "fr"

@@ -12,6 +12,7 @@ from portal_gateway.devportal import ASSETS, ASSETS_DIR
 from portal_gateway.docs import aggregate_openapi
 from portal_gateway.guide import GuideError
 from portal_gateway.outages.router import public_router
+from portal_runtime.access import MAX_BODY_BYTES
 
 SERVICES = ["identity", "business-registry", "delegation", "ledger", "rulings", "notifications"]
 
@@ -157,3 +158,28 @@ def test_operations_taking_a_body_document_the_413_of_the_body_limit() -> None:
         for op in ops.values()
         if "requestBody" not in op
     )
+
+
+def test_the_413_states_each_operations_limit_its_own_or_the_gateways_default() -> None:
+    upload = {
+        "x-acting": "business",
+        "x-scope": "rulings:write",
+        MAX_BODY_BYTES: 160 * 1024 * 1024,
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+        "responses": {"201": {"description": "stored"}},
+    }
+    command = {key: value for key, value in upload.items() if key != MAX_BODY_BYTES}  # the default applies
+    rulings = {
+        "openapi": "3.1.0",
+        "info": {"title": "rulings", "version": "1"},
+        "paths": {"/v1/businesses/{bn}/documents": {"post": upload}, "/v1/businesses/{bn}/appeals": {"post": command}},
+        "components": {"schemas": {"Problem": {"type": "object"}}},
+    }
+
+    document = aggregate_openapi(OPENAPI_DIR, [], {"rulings": rulings}, body_limit=10 * 1024 * 1024)
+
+    documents = document["paths"]["/v1/businesses/{bn}/documents"]["post"]
+    appeals = document["paths"]["/v1/businesses/{bn}/appeals"]["post"]
+    assert "160 MiB (167772160 bytes)" in documents["responses"]["413"]["description"]
+    assert "10 MiB (10485760 bytes)" in appeals["responses"]["413"]["description"]
+    assert (documents[MAX_BODY_BYTES], appeals[MAX_BODY_BYTES]) == (160 * 1024 * 1024, 10 * 1024 * 1024)

@@ -254,7 +254,7 @@ async def test_unknown_paths_and_methods_are_problems(stack: Stack) -> None:
 
     assert (unknown.status_code, stack.problem(unknown)["code"]) == (404, "route_not_found")
     assert (wrong_method.status_code, stack.problem(wrong_method)["code"]) == (405, "method_not_allowed")
-    assert wrong_method.headers["allow"] == "GET"
+    assert wrong_method.headers["allow"] == "GET, HEAD"
 
 
 async def test_internal_endpoints_are_not_reachable_through_the_gateway(stack: Stack) -> None:

@@ -13,7 +13,7 @@ from portal_gateway.config import DEFAULT_SERVICES, Settings
 from portal_gateway.errors import MethodNotAllowed, RouteTableError
 from portal_gateway.main import create_app
 from portal_gateway.routes import RouteTable
-from portal_runtime.access import Acting
+from portal_runtime.access import MAX_BODY_BYTES, Acting, access
 from portal_runtime.problems import NotFound
 
 
@@ -106,12 +106,17 @@ def test_a_known_path_with_another_method_is_a_405_listing_the_allowed_ones(tabl
         table.match("DELETE", "/v1/businesses/123456789")
 
     assert raised.value.status == 405
-    assert raised.value.headers == {"Allow": "GET, PATCH"}
+    assert raised.value.headers == {"Allow": "GET, HEAD, PATCH"}  # HEAD: the gateway answers it for the GET
 
 
-def test_head_is_not_implied_by_get_since_the_services_do_not_answer_it(table: RouteTable) -> None:
+def test_head_is_matched_only_as_a_get_the_gateway_sends_since_the_services_do_not_answer_it(
+    table: RouteTable,
+) -> None:
     with pytest.raises(MethodNotAllowed):
         table.match("HEAD", "/v1/businesses/123456789/balance")
+    assert table.head_as_get("/v1/businesses/123456789/balance")
+    assert not table.head_as_get("/v1/businesses/123456789/payments")  # POST only
+    assert not table.head_as_get("/v1/no/such/path")
 
 
 def test_internal_paths_and_operations_endpoints_are_never_routed(table: RouteTable) -> None:
@@ -148,6 +153,35 @@ def test_operations_the_gateway_could_not_enforce_are_refused(
 ) -> None:
     with pytest.raises(RouteTableError, match=complaint):
         RouteTable.from_documents({"ledger": doc({template: {"get": op(acting, scope)}})})
+
+
+def test_an_operation_may_declare_its_own_body_limit() -> None:
+    upload = op(scope="rulings:write", **{MAX_BODY_BYTES: 160 * 1024 * 1024})
+    table = RouteTable.from_documents(
+        {"rulings": doc({"/v1/businesses/{bn}/documents": {"post": upload, "get": op(scope="rulings:read")}})}
+    )
+
+    assert table.match("POST", "/v1/businesses/123456789/documents").operation.max_body_bytes == 160 * 1024 * 1024
+    assert table.match("GET", "/v1/businesses/123456789/documents").operation.max_body_bytes is None
+
+
+@pytest.mark.parametrize("declared", [0, -1, "10MB", 1.5, True, None])
+def test_a_body_limit_that_is_not_a_positive_byte_count_refuses_the_start(declared: object) -> None:
+    upload = op(scope="rulings:write", **{MAX_BODY_BYTES: declared})
+    document = {"rulings": doc({"/v1/businesses/{bn}/documents": {"post": upload}})}
+    if declared is None:  # absent and null alike: the gateway's default applies
+        assert RouteTable.from_documents(document).operations[0].max_body_bytes is None
+        return
+    with pytest.raises(RouteTableError, match=r"rulings: POST /v1/businesses/\{bn\}/documents has x-portal-max-body"):
+        RouteTable.from_documents(document)
+
+
+def test_access_declares_the_body_limit_and_refuses_a_meaningless_one() -> None:
+    assert access(Acting.BUSINESS, "rulings:write", max_body_bytes=4096)[MAX_BODY_BYTES] == 4096
+    assert MAX_BODY_BYTES not in access(Acting.BUSINESS, "rulings:write")
+    for wrong in (0, -5, True):
+        with pytest.raises(ValueError, match="positive number of bytes"):
+            access(Acting.BUSINESS, "rulings:write", max_body_bytes=wrong)
 
 
 def test_two_services_declaring_the_same_operation_refuse_the_start() -> None:

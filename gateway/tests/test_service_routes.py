@@ -39,5 +39,46 @@ async def test_service_operations_own_routes_and_unknown_paths_each_get_their_an
     assert unknown.headers["content-type"] == "application/problem+json"
     assert wrong_method.status_code == 405
     assert "GET" in wrong_method.headers["allow"]
-    # An own route's path with a method it does not take: the route table has nothing there either.
-    assert (own_path_wrong_method.status_code, stack.problem(own_path_wrong_method)["code"]) == (404, "route_not_found")
+    # An own route's path with a method it does not take: 405 naming the methods it does take, as for a service's.
+    problem = stack.problem(own_path_wrong_method)
+    assert (own_path_wrong_method.status_code, problem["code"]) == (405, "method_not_allowed")
+    assert own_path_wrong_method.headers["allow"] == "GET, HEAD"
+    assert problem["detail"] == "/livez does not accept POST; it accepts GET, HEAD."
+
+
+async def test_head_is_answered_for_every_get_as_the_get_without_its_body(stack: Stack) -> None:
+    stack.grants.grant(stack.user, stack.bn, ["financial:read"])
+    headers = stack.bearer(scopes=["financial:read"])
+    balance = f"/v1/businesses/{stack.bn}/balance"
+
+    plain = headers | {"Accept-Encoding": "identity"}
+    get = await stack.client.get(balance, headers=plain)
+    head = await stack.client.head(balance, headers=plain)
+    head_gzip = await stack.client.head(balance, headers=headers | {"Accept-Encoding": "gzip"})
+    anonymous = await stack.client.head(balance)
+    status_get = await stack.client.get("/v1/status", headers={"Accept-Encoding": "identity"})
+    status_head = await stack.client.head("/v1/status", headers={"Accept-Encoding": "identity"})
+    post_only = await stack.client.head(f"/v1/businesses/{stack.bn}/payments", headers=headers)
+
+    assert (head.status_code, head.content) == (200, b"")
+    # The echoed request differs only in values of the same length (request id, context token).
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["content-type"] == get.headers["content-type"]
+    # Asked for gzip, the headers are those of the gzipped GET: its encoding and its (smaller) length.
+    assert head_gzip.headers["content-encoding"] == "gzip"
+    assert 0 < int(head_gzip.headers["content-length"]) < int(get.headers["content-length"])
+    # The service was sent a GET (it declares no HEAD), authorized as the GET is.
+    assert stack.ledger.state.seen[-1] == balance
+    assert anonymous.status_code == 401
+    assert (status_head.status_code, status_head.content) == (200, b"")
+    assert status_head.headers["content-length"] == status_get.headers["content-length"]
+    assert status_head.headers["cache-control"] == status_get.headers["cache-control"]
+    # No GET there: a HEAD is a method the path does not take.
+    assert (post_only.status_code, post_only.headers["allow"]) == (405, "POST")
+
+
+async def test_a_wrong_method_on_a_get_path_names_head_among_those_it_takes(stack: Stack) -> None:
+    response = await stack.client.delete(f"/v1/businesses/{stack.bn}/balance", headers=stack.bearer())
+
+    assert response.headers["allow"] == "GET, HEAD"
+    assert stack.problem(response)["detail"].endswith("it accepts GET, HEAD.")

@@ -33,3 +33,31 @@ async def test_a_stopped_service_is_a_503_problem_naming_it_not_a_hang(portal: P
     assert health.status_code == 503
     assert health.json()["components"]["identity"]["status"] == "down"
     assert health.json()["components"]["ledger"]["status"] == "ok"
+
+
+async def test_a_service_problem_reaches_the_caller_in_french_through_the_gateway(portal: Portal) -> None:
+    """Accept-Language travels to the service, which writes the problem in French; the gateway passes it on."""
+    french = await portal.client.post(
+        "/v1/sessions",
+        json={"username": "nobody-e2e-fr", "password": "not the password"},
+        headers={"Accept-Language": "fr-CA"},
+    )
+    english = await portal.client.post("/v1/sessions", json={"username": "nobody-e2e-fr", "password": "not it"})
+
+    assert french.status_code == english.status_code == 401
+    assert french.json()["code"] == english.json()["code"]
+    assert (french.headers["content-language"], english.headers["content-language"]) == ("fr", "en")
+    assert french.json()["title"] != english.json()["title"]
+    assert any(ch in french.json()["title"] + french.json().get("detail", "") for ch in "éèàêç")
+
+
+async def test_an_oversized_target_or_header_section_is_refused_over_real_sockets(portal: Portal) -> None:
+    """uvicorn lets a 60 KB query or a 1 MB header through to the application; the gateway answers 414 / 431."""
+    long_target = await portal.client.get("/v1/businesses/lookup", params={"bn": "1" * 20_000})
+    large_headers = await portal.client.get("/v1/oauth/jwks", headers={"x-padding": "p" * 100_000})
+    after = await portal.client.get("/v1/oauth/jwks")
+
+    assert (long_target.status_code, long_target.json()["code"]) == (414, "uri_too_long")
+    assert (large_headers.status_code, large_headers.json()["code"]) == (431, "request_header_fields_too_large")
+    assert long_target.headers["content-type"] == large_headers.headers["content-type"] == "application/problem+json"
+    assert after.status_code == 200  # the connection pool and the gateway carry on

@@ -157,7 +157,10 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("The Authorization header must be `Bearer <access token>`.")
+        raise InvalidToken(
+            "The Authorization header must be `Bearer <access token>`.",
+            fr="L'en-tête Authorization doit être `Bearer <jeton d'accès>`.",
+        )
     return token.strip()
 
 
@@ -232,7 +235,7 @@ class TokenVerifier:
         if known is not None:
             if known.exp <= self._claims.now - self._leeway_s:  # joserfc's rule for an expired token
                 self._verified.pop(token, None)
-                raise InvalidToken("The access token has expired.")
+                raise InvalidToken("The access token has expired.", fr="Le jeton d'accès est expiré.")
             if await self._published(known.kid) is known.key:
                 self._remember(token, known)
                 return known.principal
@@ -241,9 +244,12 @@ class TokenVerifier:
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM]).claims
         except BadSignatureError:
-            raise InvalidToken("The access token signature is invalid (tampered or not issued by identity).") from None
+            raise InvalidToken(
+                "The access token signature is invalid (tampered or not issued by identity).",
+                fr="La signature du jeton d'accès n'est pas valide (jeton altéré ou non émis par identity).",
+            ) from None
         except JoseError:
-            raise InvalidToken("The access token is malformed.") from None
+            raise InvalidToken("The access token is malformed.", fr="Le jeton d'accès est mal formé.") from None
         self._check_claims(claims)
         principal = _principal(claims)
         self._remember(token, _Verified(principal, kid, key, float(claims["exp"])))
@@ -259,15 +265,25 @@ class TokenVerifier:
         try:
             header = jws.extract_compact(token.encode()).protected
         except (JoseError, ValueError, UnicodeError):
-            raise InvalidToken("The access token is not a signed JWT.") from None
+            raise InvalidToken(
+                "The access token is not a signed JWT.", fr="Le jeton d'accès n'est pas un JWT signé."
+            ) from None
         if header.get("alg") != ALGORITHM:
-            raise InvalidToken(f"The access token must be signed with {ALGORITHM}.")
+            raise InvalidToken(
+                f"The access token must be signed with {ALGORITHM}.",
+                fr=f"Le jeton d'accès doit être signé avec {ALGORITHM}.",
+            )
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise InvalidToken("The access token header names no key (kid).")
+            raise InvalidToken(
+                "The access token header names no key (kid).",
+                fr="L'en-tête du jeton d'accès ne nomme aucune clé (kid).",
+            )
         key = await self._published(kid)
         if key is None:
-            raise InvalidToken("The access token is signed by an unknown key.")
+            raise InvalidToken(
+                "The access token is signed by an unknown key.", fr="Le jeton d'accès est signé par une clé inconnue."
+            )
         return kid, key
 
     async def _published(self, kid: str) -> OKPKey | None:
@@ -275,36 +291,56 @@ class TokenVerifier:
             return await self._jwks.key(kid)
         except JwksUnavailable as exc:
             raise UpstreamUnavailable(
-                "The identity keys needed to check access tokens cannot be fetched.", component="identity"
+                "The identity keys needed to check access tokens cannot be fetched.",
+                fr="Les clés du service identity nécessaires à la vérification des jetons d'accès ne peuvent pas "
+                "être obtenues.",
+                component="identity",
             ) from exc
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         try:
             self._claims.validate(claims)
         except ExpiredTokenError:
-            raise InvalidToken("The access token has expired.") from None
+            raise InvalidToken("The access token has expired.", fr="Le jeton d'accès est expiré.") from None
         except MissingClaimError as exc:
-            raise InvalidToken(f"The access token lacks the claim(s) {exc.claim}.") from None
+            raise InvalidToken(
+                f"The access token lacks the claim(s) {exc.claim}.",
+                fr=f"Il manque au jeton d'accès la ou les revendications {exc.claim}.",
+            ) from None
         except InvalidClaimError as exc:
-            raise InvalidToken(_claim_detail(exc.claim, self._issuer, self._audience)) from None
+            detail, detail_fr = _claim_detail(exc.claim, self._issuer, self._audience)
+            raise InvalidToken(detail, fr=detail_fr) from None
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or not isinstance(claims.get("mfa", False), bool):
-            raise InvalidToken("The access token has a malformed scope or mfa claim.")
+            raise InvalidToken(
+                "The access token has a malformed scope or mfa claim.",
+                fr="Le jeton d'accès a une revendication scope ou mfa mal formée.",
+            )
         business, accounts = claims.get("business"), claims.get("program_accounts")
         if business is not None and not isinstance(business, str):
-            raise InvalidToken("The access token has a malformed business claim.")
+            raise InvalidToken(
+                "The access token has a malformed business claim.",
+                fr="Le jeton d'accès a une revendication business mal formée.",
+            )
         if accounts is not None and not (isinstance(accounts, list) and all(isinstance(a, str) for a in accounts)):
-            raise InvalidToken("The access token has a malformed program_accounts claim.")
+            raise InvalidToken(
+                "The access token has a malformed program_accounts claim.",
+                fr="Le jeton d'accès a une revendication program_accounts mal formée.",
+            )
 
 
-def _claim_detail(claim: str, issuer: str, audience: str) -> str:
+def _claim_detail(claim: str, issuer: str, audience: str) -> tuple[str, str]:
+    """What is wrong with an invalid claim, in English and in French."""
     if claim == "aud":
-        return f"The access token is not meant for this API (audience must be {audience})."
+        return (
+            f"The access token is not meant for this API (audience must be {audience}).",
+            f"Le jeton d'accès n'est pas destiné à cette API (l'audience doit être {audience}).",
+        )
     if claim == "iss":
-        return f"The access token was not issued by {issuer}."
+        return f"The access token was not issued by {issuer}.", f"Le jeton d'accès n'a pas été émis par {issuer}."
     if claim in ("nbf", "iat"):
-        return "The access token is not valid yet."
-    return f"The access token claim {claim} is invalid."
+        return "The access token is not valid yet.", "Le jeton d'accès n'est pas encore valide."
+    return f"The access token claim {claim} is invalid.", f"La revendication {claim} du jeton d'accès n'est pas valide."
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

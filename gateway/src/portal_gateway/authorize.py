@@ -22,10 +22,12 @@ class NotForBusiness(Forbidden):
     """The token is restricted to another business (an API client's, or an exchanged token's)."""
 
     code, title = "token_not_for_business", "The access token is for another business"
+    title_fr = "Le jeton d'accès vise une autre entreprise"
 
 
 class NotForProgramAccount(Forbidden):
     code, title = "program_account_not_in_token", "The access token does not cover this program account"
+    title_fr = "Le jeton d'accès ne couvre pas ce compte de programme"
 
 
 class Authorizer:
@@ -81,10 +83,15 @@ class Authorizer:
             raise Unprocessable(
                 "A business number is 9 digits (BN9) and a program account number is the BN9, RM and 4 digits "
                 "(BN15, e.g. 123456789RM0001).",
+                fr="Un numéro d'entreprise compte 9 chiffres (BN9) et un numéro de compte de programme est le BN9, "
+                "suivi de RM et de 4 chiffres (BN15, p. ex. 123456789RM0001).",
                 code="invalid_business_number",
             )
         if program_account is not None and not program_account.startswith(business):
-            raise NotFound(f"Program account {program_account} does not belong to business {business}.")
+            raise NotFound(
+                f"Program account {program_account} does not belong to business {business}.",
+                fr=f"Le compte de programme {program_account} n'appartient pas à l'entreprise {business}.",
+            )
         _check_token_restrictions(principal, business, program_account)
         if principal.subject_type == "client":
             return _client_context(principal, business, scope)
@@ -110,14 +117,26 @@ def _check_token_restrictions(principal: Principal, business: str, program_accou
     """A token that names a business (API clients always do) acts on that business only; one that names program
     accounts (token exchange), on those only."""
     if principal.subject_type == "client" and principal.business is None:
-        raise NotForBusiness("This API client token names no business.", code="client_not_for_business")
+        raise NotForBusiness(
+            "This API client token names no business.",
+            fr="Ce jeton de client d'API ne nomme aucune entreprise.",
+            code="client_not_for_business",
+        )
     if principal.business is not None and principal.business != business:
-        who = "API client" if principal.subject_type == "client" else "access token"
-        code = "client_not_for_business" if principal.subject_type == "client" else None
-        raise NotForBusiness(f"This {who} acts for business {principal.business} only.", code=code)
+        client = principal.subject_type == "client"
+        who, who_fr = ("API client", "client d'API") if client else ("access token", "jeton d'accès")
+        code = "client_not_for_business" if client else None
+        raise NotForBusiness(
+            f"This {who} acts for business {principal.business} only.",
+            fr=f"Ce {who_fr} agit uniquement pour l'entreprise {principal.business}.",
+            code=code,
+        )
     if program_account is not None and principal.program_accounts is not None:
         if program_account not in principal.program_accounts:
-            raise NotForProgramAccount(f"The access token does not cover program account {program_account}.")
+            raise NotForProgramAccount(
+                f"The access token does not cover program account {program_account}.",
+                fr=f"Le jeton d'accès ne couvre pas le compte de programme {program_account}.",
+            )
 
 
 def _client_context(principal: Principal, business: str, scope: str) -> InternalContext:

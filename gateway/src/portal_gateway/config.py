@@ -67,8 +67,17 @@ class Settings(PortalSettings):
     # a client's next calls with the same token skip the signature check (see portal_gateway.auth.TokenVerifier).
     verified_token_cache_size: int = Field(default=10_000, ge=1)
 
+    # The longest request target (path and query: 414 `uri_too_long` beyond) and the largest header section (names
+    # and values: 431 `request_header_fields_too_large` beyond); see portal_gateway.headlimit.
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
     # The largest request body accepted (413 problem `payload_too_large` beyond; see portal_gateway.bodylimit).
     max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # gzip for callers that accept it (portal_gateway.compression): text answers from this size on, at this zlib
+    # level (1 fastest .. 9 smallest).
+    compression_enabled: bool = True
+    compression_min_bytes: int = Field(default=1024, ge=0)
+    compression_level: int = Field(default=6, ge=1, le=9)
     connect_timeout_s: float = 1.0
     read_timeout_s: float = 15.0
     decision_timeout_s: float = 3.0

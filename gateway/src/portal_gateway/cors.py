@@ -11,7 +11,7 @@ instead of starlette's plain text; preflights are labelled ``preflight`` in the 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -51,6 +51,7 @@ PREFLIGHT_ROUTE = "preflight"
 
 class CorsRefused(PortalError):
     status, code, title = 400, "cors_refused", "Cross-origin request refused"
+    title_fr = "Requête d'origine croisée refusée"
 
 
 def check_origin(origin: str) -> str:
@@ -91,27 +92,39 @@ class EdgeCors(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code < 400:
             return response
-        problem = portal_error_response(CorsRefused(self._refusal(request_headers)))
+        detail, detail_fr = self._refusal(request_headers)
+        problem = portal_error_response(CorsRefused(detail, fr=detail_fr))
         for name, value in response.headers.items():
             if name.startswith("access-control-") or name == "vary":
                 problem.headers[name] = value
         return problem
 
-    def _refusal(self, request_headers: Headers) -> str:
-        refused: list[str] = []
+    def _refusal(self, request_headers: Headers) -> tuple[str, str]:
+        """What was refused, in English and in French."""
+        refused: list[tuple[str, str]] = []
         origin = request_headers["origin"]
         if not self.is_allowed_origin(origin=origin):
-            refused.append(f"the origin {origin} is not allowed")
+            refused.append((f"the origin {origin} is not allowed", f"l'origine {origin} n'est pas permise"))
         method = request_headers["access-control-request-method"]
         if method not in self.allow_methods:
-            refused.append(f"the method {method} is not allowed")
+            refused.append((f"the method {method} is not allowed", f"la méthode {method} n'est pas permise"))
         requested = [h.strip().lower() for h in request_headers.get("access-control-request-headers", "").split(",")]
         headers = [h for h in requested if h and h not in self.allow_headers]
         if headers:
-            refused.append(f"these request headers are not allowed: {', '.join(headers)}")
+            listed = ", ".join(headers)
+            refused.append(
+                (
+                    f"these request headers are not allowed: {listed}",
+                    f"ces en-têtes de requête ne sont pas permis : {listed}",
+                )
+            )
         if "access-control-request-private-network" in request_headers:
-            refused.append("private network access is not allowed")
+            refused.append(("private network access is not allowed", "l'accès au réseau privé n'est pas permis"))
         if not refused:
-            return "The preflight request was refused."
-        text = "; ".join(refused)
-        return text[0].upper() + text[1:] + "."
+            return "The preflight request was refused.", "La requête de prévérification a été refusée."
+        return _sentence(en for en, _ in refused), _sentence(fr for _, fr in refused)
+
+
+def _sentence(parts: Iterable[str]) -> str:
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

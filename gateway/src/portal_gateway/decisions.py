@@ -16,6 +16,16 @@ from portal_gateway.errors import MissingScope, NotAssociated, UpstreamUnavailab
 from portal_runtime.internal import internal_headers
 
 DECISIONS_PATH = "/internal/decisions"
+NOT_ASSOCIATED = "You are not associated with this business."
+# A refusal's detail is delegation's reason as it gives it (a code: decisions.service.Reason); in French, what the
+# known ones mean (any other is said as it is).
+REASONS_FR = {
+    NOT_ASSOCIATED: "Vous n'êtes pas associé à cette entreprise.",
+    "not_associated": "Vous n'êtes pas associé à cette entreprise.",
+    "business_not_registered": "Cette entreprise n'est pas inscrite.",
+    "program_not_granted": "Votre accès à cette entreprise ne couvre pas ce compte de programme.",
+    "program_not_in_relationship": "La relation d'affaires ne couvre pas ce compte de programme.",
+}
 
 
 class DecisionSource(Protocol):
@@ -61,21 +71,22 @@ class DecisionClient:
             finally:
                 await response.aclose()
         except httpx.TimeoutException as exc:
-            raise _unavailable("did not answer in time") from exc
+            raise _unavailable("did not answer in time", "n'a pas répondu à temps") from exc
         except httpx.HTTPError as exc:
-            raise _unavailable("cannot be reached") from exc
+            raise _unavailable("cannot be reached", "est injoignable") from exc
         if response.status_code != 200:
-            raise _unavailable(f"answered {response.status_code}")
+            raise _unavailable(f"answered {response.status_code}", f"a répondu {response.status_code}")
         try:
             return Decision.model_validate_json(content)
         except ValidationError as exc:
-            raise _unavailable("answered with a malformed decision") from exc
+            raise _unavailable("answered with a malformed decision", "a répondu par une décision mal formée") from exc
 
 
-def _unavailable(what: str) -> UpstreamUnavailable:
+def _unavailable(what: str, what_fr: str) -> UpstreamUnavailable:
     # Without a decision the gateway cannot know the caller's rights, so it refuses rather than guesses.
     return UpstreamUnavailable(
         f"The authorization service (delegation) {what}; access cannot be decided. Retry shortly.",
+        fr=f"Le service d'autorisation (delegation) {what_fr}; l'accès ne peut pas être décidé. Réessayez sous peu.",
         component="delegation",
     )
 
@@ -90,19 +101,25 @@ def enforce(
 ) -> list[str]:
     """The effective scopes when they include ``scope``; otherwise a 403 problem saying why."""
     if not decision.allow:
-        raise NotAssociated(decision.reason or "You are not associated with this business.")
+        reason = decision.reason or NOT_ASSOCIATED
+        raise NotAssociated(reason, fr=REASONS_FR.get(reason, reason))
     if program_account is not None and decision.program_accounts is not None:
         if program_account not in decision.program_accounts:
-            raise NotAssociated(f"Your access to this business does not cover program account {program_account}.")
+            raise NotAssociated(
+                f"Your access to this business does not cover program account {program_account}.",
+                fr=f"Votre accès à cette entreprise ne couvre pas le compte de programme {program_account}.",
+            )
     effective = effective_scopes(decision, token_scopes)
     if scope in effective:
         return effective
     if scope in decision.scopes:
         raise token_lacks(scope)
+    role = f" ({decision.role})" if decision.role else ""
     raise MissingScope(
-        f"This operation needs the scope {scope}, which your role"
-        f"{f' ({decision.role})' if decision.role else ''} on this business does not give.",
+        f"This operation needs the scope {scope}, which your role{role} on this business does not give.",
+        fr=f"Cette opération exige la portée {scope}, que votre rôle{role} sur cette entreprise ne donne pas.",
         remediation="Ask an account manager of the business for a role that includes it.",
+        remediation_fr="Demandez à un gestionnaire de compte de l'entreprise un rôle qui l'inclut.",
     )
 
 
@@ -111,6 +128,8 @@ def token_lacks(scope: str) -> MissingScope:
     # RFC 6750 section 3.1: the challenge tells the client to ask the user for a token with more scope.
     return MissingScope(
         f"This operation needs the scope {scope}, which the access token was not granted.",
+        fr=f"Cette opération exige la portée {scope}, qui n'a pas été accordée au jeton d'accès.",
         remediation=f"Request an access token that includes the scope {scope}.",
+        remediation_fr=f"Demandez un jeton d'accès qui inclut la portée {scope}.",
         headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
     )

@@ -8,12 +8,16 @@ integrator's visit.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import html
+from functools import cached_property
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 
+from portal_gateway.compression import accepts_gzip
 from portal_runtime.problems import NotFound
 
 ASSETS_DIR = Path(__file__).parent / "swagger_ui"
@@ -39,6 +43,42 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 ASSET_CACHE = "public, max-age=3600"
+
+
+class StaticBody:
+    """A body fixed for the life of the process (the aggregated OpenAPI document, the Swagger UI files), served in
+    the form the caller accepts: as it is, or gzipped once and kept. The two forms are two representations, each with
+    a strong ``ETag`` of its own; ``If-None-Match`` on the one the caller would get answers 304."""
+
+    def __init__(self, body: bytes, media_type: str, headers: dict[str, str]) -> None:
+        self.body = body
+        self.media_type = media_type
+        self.headers = headers
+        self.etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+    @cached_property
+    def gzipped(self) -> bytes | None:
+        """The gzip form (made on first use, level 9, no timestamp: the same bytes each time); None if no smaller."""
+        packed = gzip.compress(self.body, compresslevel=9, mtime=0)
+        return packed if len(packed) < len(self.body) else None
+
+    def response(self, request: Request) -> Response:
+        packed = self.gzipped if accepts_gzip(request.headers.getlist("accept-encoding")) else None
+        etag = self.etag if packed is None else self.etag[:-1] + '-gzip"'
+        headers = {**self.headers, "ETag": etag, "Vary": "Accept-Encoding"}
+        if _none_match(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        if packed is not None:
+            headers["Content-Encoding"] = "gzip"
+        return Response(packed or self.body, media_type=self.media_type, headers=headers)
+
+
+def _none_match(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 13.1.2: ``*``, or a list of tags compared weakly (``W/`` ignored)."""
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 def docs_page(title: str) -> str:
@@ -72,12 +112,20 @@ def devportal_router(title: str = "CARM portal API") -> APIRouter:
     async def docs() -> HTMLResponse:
         return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
-    @router.get(f"{ASSETS_PATH}/{{name}}", summary="A Swagger UI asset", response_class=FileResponse)
-    async def asset(name: str) -> FileResponse:
+    assets: dict[str, StaticBody] = {}
+
+    @router.get(f"{ASSETS_PATH}/{{name}}", summary="A Swagger UI asset", response_class=Response)
+    async def asset(name: str, request: Request) -> Response:
         media_type = ASSETS.get(name)
         if media_type is None:
-            raise NotFound(f"No documentation asset {name}.", code="asset_not_found")
-        headers = {**SECURITY_HEADERS, "Cache-Control": ASSET_CACHE}
-        return FileResponse(ASSETS_DIR / name, media_type=media_type, headers=headers)
+            raise NotFound(
+                f"No documentation asset {name}.",
+                fr=f"Il n'y a aucune ressource de documentation {name}.",
+                code="asset_not_found",
+            )
+        if name not in assets:  # read once: the files do not change while the gateway runs
+            headers = {**SECURITY_HEADERS, "Cache-Control": ASSET_CACHE}
+            assets[name] = StaticBody((ASSETS_DIR / name).read_bytes(), media_type, headers)
+        return assets[name].response(request)
 
     return router

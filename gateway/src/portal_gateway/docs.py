@@ -12,7 +12,7 @@ from portal_contracts.scopes import ALL_SCOPES
 from portal_gateway.guide import Catalogue, authentication_guide
 from portal_gateway.ratelimit import document_rate_limits
 from portal_gateway.routes import is_routed
-from portal_runtime.access import STORE_AND_FORWARD
+from portal_runtime.access import MAX_BODY_BYTES, STORE_AND_FORWARD
 
 INTRODUCTION = """\
 The public API of the CARM-like customs revenue client portal, served through one gateway. Paths name the
@@ -91,19 +91,37 @@ def _document_store_and_forward(paths: dict[str, Any]) -> None:
             )
 
 
-def _document_body_limit(paths: dict[str, Any]) -> None:
-    """Operations taking a body may answer 413: the gateway refuses bodies over its limit (portal_gateway.bodylimit)."""
+def _document_body_limit(paths: dict[str, Any], default_limit: int | None) -> None:
+    """Operations taking a body may answer 413: the gateway refuses bodies over the operation's limit (its own
+    ``x-portal-max-body-bytes``, else the gateway's default; portal_gateway.bodylimit)."""
     for operations in paths.values():
         for operation in operations.values():
-            if "requestBody" in operation:
-                operation.setdefault("responses", {}).setdefault(
-                    "413",
-                    {
-                        "description": "`payload_too_large`: the body is larger than the gateway accepts "
-                        "(`limit_bytes` in the problem).",
-                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                    },
-                )
+            if "requestBody" not in operation:
+                continue
+            limit = operation.get(MAX_BODY_BYTES, default_limit)
+            if limit is not None:
+                operation[MAX_BODY_BYTES] = limit
+                accepted = f"the {_size(limit)} ({limit} bytes) this operation accepts"
+            else:
+                accepted = "the gateway accepts"
+            operation.setdefault("responses", {}).setdefault(
+                "413",
+                {
+                    "description": f"`payload_too_large`: the body is larger than {accepted} "
+                    "(`limit_bytes` in the problem).",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            )
+
+
+def _size(limit: int) -> str:
+    """A byte count as people read it: 10 MiB, 64 KiB, 1000 bytes."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if limit >= factor and limit % factor == 0:
+            return f"{limit // factor} {unit}"
+    if limit >= 1 << 20:
+        return f"{limit / (1 << 20):.1f} MiB"
+    return f"{limit} bytes"
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -126,12 +144,14 @@ def aggregate_openapi(
     services: list[str],
     gateway_documents: Mapping[str, Mapping[str, Any]] | None = None,
     version: str = "1.0.0",
+    body_limit: int | None = None,
 ) -> dict[str, Any]:
     """Routed operations of every service, then of ``gateway_documents`` (the gateway's own routes, by name); a
     schema name two documents define differently gets a prefix.
 
     With identity among the services, the description carries the integrators' guide and the security schemes
-    identity's OAuth 2 flows (both derived from its contract).
+    identity's OAuth 2 flows (both derived from its contract). ``body_limit``: the gateway's default largest request
+    body, stated on each operation taking one that declares no limit of its own.
     """
     documents = {
         service: json.loads((directory / f"{service}.json").read_text())
@@ -177,7 +197,7 @@ def aggregate_openapi(
     if SUBMISSION_SCHEMA in schemas:
         _document_store_and_forward(paths)
     if "Problem" in schemas:
-        _document_body_limit(paths)
+        _document_body_limit(paths, body_limit)
     aggregated = {
         "openapi": "3.1.0",
         "info": {"title": "CARM portal API", "version": version, "description": description},

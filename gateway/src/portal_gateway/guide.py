@@ -241,4 +241,9 @@ def _conventions(ops: Catalogue) -> str:
         "above (`ETag`, `Location`, `Retry-After`, `RateLimit-*`, `X-Request-ID`) are readable from them, on "
         "problems too. The token goes in `Authorization`; the API sets no cookies and reads none."
     )
+    lines.append(
+        "- **Compression**: send `Accept-Encoding: gzip` and answers from 1 KiB on come back gzipped (lists as "
+        "they stream). Answers with an `ETag` are sent as they are, so `If-Match` always gets the tag back. "
+        "`/openapi.json` has an `ETag`: revalidate it with `If-None-Match`."
+    )
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -13,13 +14,14 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal_gateway.accesslog import EdgeMiddleware, configure_access_log, request_facts, set_route
 from portal_gateway.auth import JwksCache, TokenVerifier
 from portal_gateway.authorize import Authorizer
 from portal_gateway.bodylimit import limited
+from portal_gateway.compression import EdgeCompression
 from portal_gateway.config import Settings, context_signing_key
 from portal_gateway.cors import EdgeCors
 from portal_gateway.decision_cache import (
@@ -30,17 +32,18 @@ from portal_gateway.decision_cache import (
     InvalidationFeed,
 )
 from portal_gateway.decisions import DecisionClient, DecisionSource
-from portal_gateway.devportal import devportal_router
+from portal_gateway.devportal import StaticBody, devportal_router
 from portal_gateway.docs import aggregate_openapi
 from portal_gateway.edge_metrics import UpstreamErrors
-from portal_gateway.errors import GatewayInternalError, PayloadTooLarge, UpstreamUnavailable
+from portal_gateway.errors import GatewayInternalError, MethodNotAllowed, PayloadTooLarge, UpstreamUnavailable
+from portal_gateway.headlimit import RequestHeadLimits
 from portal_gateway.health import stack_health
 from portal_gateway.outages.feature import OutageFeature
 from portal_gateway.pools import UpstreamTransport, upstream
 from portal_gateway.proxy import Proxy, UpstreamMetrics
 from portal_gateway.ratelimit import MemoryBuckets, RateLimiter, RateLimitMetrics, admission, build_limiter
 from portal_gateway.revocation import RevocationGuard, RevocationMetrics, revocation_guard
-from portal_gateway.routes import HTTP_METHODS, RouteTable
+from portal_gateway.routes import HTTP_METHODS, RouteTable, allow_header
 from portal_runtime.context import ContextSigner
 from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.metrics import Metrics, MetricsMiddleware
@@ -51,7 +54,6 @@ from portal_runtime.telemetry import instrument_app, instrument_client, name_ser
 
 log = logging.getLogger(__name__)
 
-CATCH_ALL = "/{path:path}"
 
 # Below uvicorn's 5 s keep-alive: the gateway drops an idle connection before the service can close it under it.
 KEEPALIVE_EXPIRY_S = 4.0
@@ -179,7 +181,7 @@ async def forward(request: Request) -> Response:
     name_server_span(request.method, op.template)
     facts = request_facts(request)
     facts.service, facts.business = op.service, match.business
-    request, body = limited(request, request.app.state.settings.max_request_body_bytes)
+    request, body = limited(request, op.max_body_bytes or request.app.state.settings.max_request_body_bytes)
     outages.refuse_if_down(request, match)  # the outage is already known: not counted as a new upstream failure
     try:
         admit = admission(gateway.limiter, request)
@@ -208,27 +210,60 @@ async def forward(request: Request) -> Response:
         # Rendered here rather than by the generic handler, which runs outside the request-id middleware.
         log.exception("unexpected failure forwarding %s %s", request.method, match.operation.template)
         raise GatewayInternalError(
-            "An unexpected error occurred in the gateway; quote the request id when reporting it."
+            "An unexpected error occurred in the gateway; quote the request id when reporting it.",
+            fr="Une erreur inattendue s'est produite dans la passerelle; citez l'identifiant de la requête en la "
+            "signalant.",
         ) from exc
+
+
+class OwnRoutes:
+    """The gateway's own routes (``/livez``, ``/docs``, ``/v1/status``, ...; included routers' too): one regular
+    expression for all their paths, and the methods they take at a path."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self._routes = own_routes(routes)
+        self._paths = own_paths(routes)
+
+    def match(self, path: str) -> bool:
+        return self._paths.match(path) is not None
+
+    def methods(self, path: str) -> set[str]:
+        probe = {"type": "http", "path": path, "method": ""}
+        return {m for route in self._routes if route.matches(probe)[0] is not Match.NONE for m in route.methods or ()}
 
 
 class ServiceRoutes:
     """Requests for the services' operations go straight to :func:`forward`, past FastAPI's routing and exception
-    middlewares; the gateway's own routes (``/livez``, ``/docs``, ``/v1/status``, ...) still go through FastAPI.
+    middlewares; the gateway's own routes still go through FastAPI.
 
-    For a proxied request FastAPI only matched the catch-all route after trying each of the gateway's own routes,
+    For a proxied request FastAPI only matched a catch-all route after trying each of the gateway's own routes,
     then wrapped it in its request/response and exception layers (the gateway's CPU per proxied read went from
     ~0.74 to ~0.67 ms without them). ``forward`` matches the request against the route table itself, renders its
     own failures (every one a problem), and answers 404/405 for what no service declares. The gateway's own routes
-    keep their precedence: a path any of them matches is left to FastAPI (one regular expression for them all)."""
+    keep their precedence: a path any of them matches is left to FastAPI, or answered 405 here (as a service's
+    path would be) if none of them takes the method."""
 
-    def __init__(self, app: ASGIApp, own_paths: re.Pattern[str]) -> None:
+    def __init__(self, app: ASGIApp, own: OwnRoutes) -> None:
         self.app = app
-        self._own_paths = own_paths
+        self._own = own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._own_paths.match(scope["path"]):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if self._own.match(path):
+            methods = self._own.methods(path)
+            if scope["method"] in methods:
+                await self.app(scope, receive, send)
+                return
+            allow = allow_header(methods)
+            refused = MethodNotAllowed(
+                f"{path} does not accept {scope['method']}; it accepts {allow}.",
+                fr=f"{path} n'accepte pas {scope['method']}; méthodes acceptées : {allow}.",
+                headers={"Allow": allow},
+            )
+            await portal_error_response(refused)(scope, receive, send)
             return
         request = Request(scope, receive)
         try:
@@ -238,20 +273,53 @@ class ServiceRoutes:
         await response(scope, receive, send)
 
 
+class HeadAsGet:
+    """HEAD is answered for every GET, the services' and the gateway's own (RFC 9110 9.3.2): as that GET, authorized
+    and forwarded as one (the services, FastAPI apps, answer only the methods they declare), sent with the headers
+    the GET gets (its ``Content-Length`` and ``Content-Encoding`` included: this sits outside compression) and
+    without its body. A path without a GET keeps its 405."""
+
+    def __init__(self, app: ASGIApp, own: OwnRoutes, routes: RouteTable) -> None:
+        self.app = app
+        self._own = own
+        self._routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or not self._answered_by_get(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+    def _answered_by_get(self, path: str) -> bool:
+        if self._own.match(path):
+            methods = self._own.methods(path)
+            return "GET" in methods and "HEAD" not in methods
+        return self._routes.head_as_get(path)
+
+
+def own_routes(routes: Sequence[BaseRoute]) -> list[Route]:
+    """The gateway's own routes, included routers' too."""
+    found: list[Route] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found += own_routes(included.routes)
+        elif isinstance(route, Route):
+            found.append(route)
+    return found
+
+
 def own_paths(routes: Sequence[BaseRoute]) -> re.Pattern[str]:
-    """One expression matching every path of the gateway's own routes, included routers' too (not the
-    catch-all)."""
-    patterns: list[str] = []
-
-    def collect(routes: Sequence[BaseRoute]) -> None:
-        for route in routes:
-            included = getattr(route, "original_router", None)
-            if included is not None:
-                collect(included.routes)
-            elif isinstance(route, Route) and route.path != CATCH_ALL:
-                patterns.append(re.sub(r"\(\?P<\w+>", "(?:", route.path_regex.pattern))  # groups named once only
-
-    collect(routes)
+    """One expression matching every path of the gateway's own routes, included routers' too."""
+    patterns = [
+        re.sub(r"\(\?P<\w+>", "(?:", route.path_regex.pattern) for route in own_routes(routes)
+    ]  # groups named once only
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
@@ -274,11 +342,23 @@ def _own_routes(settings: Settings, metrics: Metrics, outages: OutageFeature) ->
     async def prometheus() -> Any:
         return metrics.render()
 
-    document = aggregate_openapi(settings.contracts_dir, list(settings.services), {"gateway": outages.document})
+    document = aggregate_openapi(
+        settings.contracts_dir,
+        list(settings.services),
+        {"gateway": outages.document},
+        body_limit=settings.max_request_body_bytes,
+    )
 
-    @router.get("/openapi.json", summary="The whole public API in one OpenAPI document")
-    async def openapi() -> dict[str, Any]:
-        return document
+    # Serialised once; callers revalidate it with its ETag (the document changes only with a new gateway).
+    published = StaticBody(
+        json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
+        "application/json",
+        {"Cache-Control": "no-cache"},
+    )
+
+    @router.get("/openapi.json", summary="The whole public API in one OpenAPI document", response_class=Response)
+    async def openapi(request: Request) -> Response:
+        return published.response(request)
 
     router.include_router(devportal_router(document["info"]["title"]))
     return router
@@ -349,9 +429,17 @@ def create_app(
     app.state.outages = outages
     app.include_router(_own_routes(settings, metrics, outages))
     app.include_router(outages.router)
-    # Reached only for a method an own route's path does not take (ServiceRoutes sends the rest to forward).
-    app.router.add_route(CATCH_ALL, forward, methods=sorted(HTTP_METHODS), include_in_schema=False)
-    app.add_middleware(ServiceRoutes, own_paths=own_paths(app.router.routes))
+    own = OwnRoutes(app.router.routes)
+    app.add_middleware(ServiceRoutes, own=own)
+    if settings.compression_enabled:  # around every answer, the gateway's own and the services' alike
+        app.add_middleware(
+            EdgeCompression, minimum_bytes=settings.compression_min_bytes, level=settings.compression_level
+        )
+    app.add_middleware(HeadAsGet, own=own, routes=routes)
+    # Inside CORS (a browser can read the refusal), the request id, metrics and access log (it is counted, logged).
+    app.add_middleware(
+        RequestHeadLimits, max_url_bytes=settings.max_url_bytes, max_header_bytes=settings.max_header_bytes
+    )
     if settings.cors_allowed_origins:  # outside the routes, inside the request id, metrics and access log
         methods = sorted(HTTP_METHODS - {"OPTIONS", "TRACE"})
         app.add_middleware(

@@ -240,12 +240,24 @@ def _failure(service: str, exc: httpx.HTTPError) -> PortalError:
     """A transport failure as the problem naming the service: 503 unreachable, 504 too slow, 502 broken answer."""
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         log.warning("%s unreachable: %s", service, exc)
-        return UpstreamUnavailable(f"The {service} service cannot be reached. Retry shortly.", component=service)
+        return UpstreamUnavailable(
+            f"The {service} service cannot be reached. Retry shortly.",
+            fr=f"Le service {service} est injoignable. Réessayez sous peu.",
+            component=service,
+        )
     if isinstance(exc, httpx.TimeoutException):
         log.warning("%s timed out: %s", service, exc)
-        return UpstreamTimeout(f"The {service} service did not answer in time.", component=service)
+        return UpstreamTimeout(
+            f"The {service} service did not answer in time.",
+            fr=f"Le service {service} n'a pas répondu à temps.",
+            component=service,
+        )
     log.warning("%s answered badly: %s", service, exc)
-    return BadGateway(f"The {service} service returned an invalid response.", component=service)
+    return BadGateway(
+        f"The {service} service returned an invalid response.",
+        fr=f"Le service {service} a renvoyé une réponse non valide.",
+        component=service,
+    )
 
 
 def _has_body(request: Request) -> bool:

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from portal_gateway.accesslog import request_facts
 from portal_gateway.auth import Principal
 from portal_gateway.config import Settings
+from portal_runtime.language import number_fr
 from portal_runtime.problems import PROBLEM_MEDIA_TYPE, PortalError
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,11 @@ Clock = Callable[[], float]
 USER, CLIENT, ANONYMOUS = "user", "client", "anonymous"
 CLASSES = (USER, CLIENT, ANONYMOUS)
 _WHO = {USER: "this user", CLIENT: "this API client", ANONYMOUS: "unauthenticated requests from this address"}
+_WHO_FR = {
+    USER: "cet utilisateur",
+    CLIENT: "ce client d'API",
+    ANONYMOUS: "les requêtes non authentifiées de cette adresse",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +245,7 @@ class RedisBuckets:
 
 
 class RateLimited(PortalError):
-    status, code, title = 429, "rate_limited", "Too many requests"
+    status, code, title, title_fr = 429, "rate_limited", "Too many requests", "Trop de requêtes"
 
 
 def client_address(host: str | None) -> str:
@@ -294,7 +300,11 @@ def rate_limited(outcome: Outcome) -> RateLimited:
     return RateLimited(
         f"Rate limit for {_WHO[limit.name]} exceeded: {limit.burst} requests at once, then "
         f"{limit.per_minute:g} a minute. Retry in {retry} s.",
+        fr=f"Limite de requêtes dépassée pour {_WHO_FR[limit.name]} : {limit.burst} requêtes à la fois, puis "
+        f"{number_fr(limit.per_minute)} par minute. Réessayez dans {retry} s.",
         remediation="Wait for the Retry-After delay; spread requests out (see the RateLimit-* headers).",
+        remediation_fr="Attendez le délai indiqué par Retry-After; espacez les requêtes (voir les en-têtes "
+        "RateLimit-*).",
         limit_class=limit.name,
     )
 

@@ -63,15 +63,34 @@ REVOCATION_EVENTS = (ACCESS_TOKEN_REVOKED, LOGIN_TOKENS_REVOKED, CLIENT_TOKENS_R
 MAX_STALENESS_S = 0.5
 PRUNE_INTERVAL_S = 10.0
 FALLBACK_CACHE_SIZE = 10_000
+# Identity's revocation reasons (portal_contracts.events.identity.RevocationReason) in French; English says the
+# reason itself, its underscores as spaces.
+REASONS_FR = {
+    "revoked": "révoqué",
+    "token_revoked": "jeton révoqué",
+    "login_revoked": "session révoquée",
+    "refresh_token_reused": "jeton d'actualisation réutilisé",
+    "authorization_code_reused": "code d'autorisation réutilisé",
+    "client_revoked": "client révoqué",
+    "client_secret_rotated": "secret du client renouvelé",
+    "credential_revoked": "justificatif d'identité révoqué",
+    "password_changed": "mot de passe modifié",
+    "account_deactivated": "compte désactivé",
+}
 
 
 class TokenRevoked(Unauthorized):
-    code, title = "token_revoked", "Access token revoked"
+    code, title, title_fr = "token_revoked", "Access token revoked", "Jeton d'accès révoqué"
 
     def __init__(self, reason: str) -> None:
         detail = f"The access token was revoked ({reason.replace('_', ' ')}); obtain a new one."
+        reason_fr = REASONS_FR.get(reason, reason.replace("_", " "))
         challenge = f'Bearer realm="portal-api", error="invalid_token", error_description="{detail}"'
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+        super().__init__(
+            detail,
+            fr=f"Le jeton d'accès a été révoqué ({reason_fr}); obtenez-en un nouveau.",
+            headers={"WWW-Authenticate": challenge},
+        )
 
 
 class RevocationMetrics:
@@ -388,18 +407,20 @@ class RevocationStatusClient:
                 self._url, json=query.model_dump(mode="json"), headers=self._headers, timeout=self._timeout_s
             )
         except httpx.HTTPError as exc:
-            raise _unavailable("cannot be reached") from exc
+            raise _unavailable("cannot be reached", "est injoignable") from exc
         if response.status_code != 200:
-            raise _unavailable(f"answered {response.status_code}")
+            raise _unavailable(f"answered {response.status_code}", f"a répondu {response.status_code}")
         try:
             return TokenRevocationStatus.model_validate_json(response.content)
         except ValidationError as exc:
-            raise _unavailable("answered with a malformed status") from exc
+            raise _unavailable("answered with a malformed status", "a répondu par un statut mal formé") from exc
 
 
-def _unavailable(what: str) -> UpstreamUnavailable:
+def _unavailable(what: str, what_fr: str) -> UpstreamUnavailable:
     return UpstreamUnavailable(
         f"Identity {what} and the revocation feed is not current: the access token cannot be checked. Retry shortly.",
+        fr=f"Le service identity {what_fr} et le flux des révocations n'est pas à jour : le jeton d'accès ne peut pas "
+        "être vérifié. Réessayez sous peu.",
         component="identity",
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portal_gateway.errors import MethodNotAllowed, RouteTableError
-from portal_runtime.access import Acting
+from portal_runtime.access import MAX_BODY_BYTES, Acting
 from portal_runtime.problems import NotFound
 
 NEVER_ROUTED_TAG = "operations"  # /healthz, /readyz, /metrics of each service
@@ -42,11 +42,20 @@ class Operation:
     scope: str | None
     segments: tuple[str | None, ...]  # literal segments, None where a parameter stands
     params: tuple[tuple[int, str], ...]  # (segment index, parameter name)
+    max_body_bytes: int | None = None  # declared by the operation (x-portal-max-body-bytes); else the gateway's
 
     @classmethod
-    def compile(cls, service: str, method: str, template: str, acting: Acting, scope: str | None) -> Operation:
+    def compile(
+        cls,
+        service: str,
+        method: str,
+        template: str,
+        acting: Acting,
+        scope: str | None,
+        max_body_bytes: int | None = None,
+    ) -> Operation:
         segments, params = _compile_template(template, f"{service}: {method} {template}")
-        return cls(service, method, template, acting, scope, segments, params)
+        return cls(service, method, template, acting, scope, segments, params, max_body_bytes)
 
     @property
     def business_param(self) -> str | None:
@@ -79,8 +88,13 @@ class _Node:
 
     @property
     def allow(self) -> str:
-        # No implicit HEAD: FastAPI services answer only the methods they declare.
-        return ", ".join(sorted(self.methods))
+        return allow_header(self.methods)
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """The methods a path takes, HEAD with GET: the gateway answers HEAD for any GET (``RouteTable.head_as_get``)."""
+    taken = set(methods)
+    return ", ".join(sorted(taken | {"HEAD"} if "GET" in taken else taken))
 
 
 def _compile_template(template: str, where: str) -> tuple[tuple[str | None, ...], tuple[tuple[int, str], ...]]:
@@ -118,6 +132,15 @@ def _access(service: str, method: str, template: str, spec: Mapping[str, Any]) -
     return acting, scope
 
 
+def _max_body_bytes(where: str, spec: Mapping[str, Any]) -> int | None:
+    declared = spec.get(MAX_BODY_BYTES)
+    if declared is None:
+        return None
+    if isinstance(declared, bool) or not isinstance(declared, int) or declared < 1:
+        raise RouteTableError(f"{where} has {MAX_BODY_BYTES} {declared!r}; it must be a positive number of bytes")
+    return declared
+
+
 def is_routed(template: str, operation: Mapping[str, Any], method: str = "GET") -> bool:
     """Public operations only: never /internal/..., never a service's own health and metrics."""
     internal = template.startswith(INTERNAL_PREFIX) or template == INTERNAL_PREFIX.rstrip("/")
@@ -132,7 +155,8 @@ def operations_of(service: str, document: Mapping[str, Any]) -> Iterator[Operati
             if not is_routed(template, spec, method):
                 continue
             acting, scope = _access(service, method, template, spec)
-            yield Operation.compile(service, method, template, acting, scope)
+            limit = _max_body_bytes(f"{service}: {method} {template}", spec)
+            yield Operation.compile(service, method, template, acting, scope, limit)
 
 
 def _check_acting_params(op: Operation) -> None:
@@ -193,19 +217,33 @@ class RouteTable:
         node.methods[op.method] = op
         self._operations.append(op)
 
+    def head_as_get(self, path: str) -> bool:
+        """Whether a HEAD of ``path`` is to be answered as its GET without the body: the services (FastAPI) answer
+        only the methods they declare, and none declares HEAD; the gateway sends them the GET."""
+        node = self._node(path)[1]
+        return node is not None and "GET" in node.methods and "HEAD" not in node.methods
+
     def match(self, method: str, path: str) -> RouteMatch:
         """The operation for a request; raises a 404 or 405 problem."""
-        segments = path[1:].split("/") if path.startswith("/") else []
-        # Dot segments are refused: an HTTP client library would resolve them and reach another path.
-        node = None if not segments or "." in segments or ".." in segments else _find(self._root, segments, 0)
+        segments, node = self._node(path)
         if node is None:
-            raise NotFound(f"There is no operation at {path}.", code="route_not_found")
+            raise NotFound(
+                f"There is no operation at {path}.", fr=f"Il n'y a aucune opération à {path}.", code="route_not_found"
+            )
         op = node.methods.get(method)
         if op is None:
             raise MethodNotAllowed(
-                f"{path} does not accept {method}; it accepts {node.allow}.", headers={"Allow": node.allow}
+                f"{path} does not accept {method}; it accepts {node.allow}.",
+                fr=f"{path} n'accepte pas {method}; méthodes acceptées : {node.allow}.",
+                headers={"Allow": node.allow},
             )
         return RouteMatch(op, op.path_params(segments))
+
+    def _node(self, path: str) -> tuple[list[str], _Node | None]:
+        segments = path[1:].split("/") if path.startswith("/") else []
+        # Dot segments are refused: an HTTP client library would resolve them and reach another path.
+        node = None if not segments or "." in segments or ".." in segments else _find(self._root, segments, 0)
+        return segments, node
 
 
 def _find(node: _Node, segments: list[str], index: int) -> _Node | None:

@@ -77,12 +77,16 @@ def window_message(
 
 
 class ComponentOutage(ServiceUnavailable):
-    """A request routed to a component that is in an outage window (or planned maintenance)."""
+    """A request routed to a component that is in an outage window (or planned maintenance).
+
+    ``title`` and ``detail`` are rendered in the request's language (both are given); ``outage.message``, a member
+    of its own, is written in ``language``."""
 
     def __init__(self, outage: Outage, language: Language, now: datetime) -> None:
         planned = outage.kind == "planned"
         self.code = "planned_maintenance" if planned else "service_unavailable"
-        self.title = TITLES[outage.kind][language]
+        self.title = TITLES[outage.kind]["en"]
+        self.title_fr = TITLES[outage.kind]["fr"]
         expected_end = outage.expected_end
         headers = {}
         if expected_end is not None and expected_end > now:
@@ -92,15 +96,16 @@ class ComponentOutage(ServiceUnavailable):
             if outage.maintenance is not None
             else window_message(language, outage.component, outage.kind, outage.since, None, expected_end, None, None)
         )
-        detail = REFUSED[language].format(
-            component=outage.component,
-            kind=outage.kind,
-            kind_fr=KINDS["fr"][outage.kind],
-            since=stamp(outage.since),
-            status=STATUS_URL,
-        )
+        facts = {
+            "component": outage.component,
+            "kind": outage.kind,
+            "kind_fr": KINDS["fr"][outage.kind],
+            "since": stamp(outage.since),
+            "status": STATUS_URL,
+        }
         super().__init__(
-            detail,
+            REFUSED["en"].format(**facts),
+            fr=REFUSED["fr"].format(**facts),
             component=outage.component,
             headers=headers or None,
             outage={

@@ -47,10 +47,11 @@ MAX_STORED_RESPONSE = 1_000_000
 
 class IdempotencyKeyRequired(PortalError):
     status, code, title = 400, "idempotency_key_required", "Idempotency-Key required"
+    title_fr = "En-tête Idempotency-Key requis"
 
 
 class IdempotencyKeyReused(Unprocessable):
-    code, title = "idempotency_key_reused", "Idempotency-Key reused"
+    code, title, title_fr = "idempotency_key_reused", "Idempotency-Key reused", "Clé Idempotency-Key déjà utilisée"
 
 
 class SubmissionQueue:
@@ -103,7 +104,10 @@ class SubmissionQueue:
             raise IdempotencyKeyRequired(
                 "While the service is down this operation is queued, which needs an `Idempotency-Key` header "
                 "(1 to 255 characters) so that it is applied once.",
+                fr="Pendant la panne du service, cette opération est mise en file d'attente, ce qui exige un en-tête "
+                "`Idempotency-Key` (de 1 à 255 caractères) pour qu'elle soit appliquée une seule fois.",
                 remediation="Send the request again with an Idempotency-Key header.",
+                remediation_fr="Envoyez de nouveau la requête avec un en-tête Idempotency-Key.",
             )
         body = await request.body()
         digest = hashlib.sha256(body).hexdigest()
@@ -136,7 +140,9 @@ class SubmissionQueue:
             self.wake()
         if existing.body_sha256 != digest or existing.target != _target(request):
             raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used for a different request; use a new key for a new request."
+                "This Idempotency-Key was already used for a different request; use a new key for a new request.",
+                fr="Cette clé Idempotency-Key a déjà servi pour une autre requête; utilisez une nouvelle clé pour une "
+                "nouvelle requête.",
             )
         return existing
 
@@ -240,7 +246,7 @@ class SubmissionQueue:
                 )
                 .values(state=DELIVERING, lease_until=now + self._lease, attempts=submissions.c.attempts + 1)
             )
-            if claimed.rowcount != 1:
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 return None
         return await self.get(head.id)
 

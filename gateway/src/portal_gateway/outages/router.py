@@ -62,7 +62,7 @@ def _cacheable(response: Response, language: Language, max_age: int) -> None:
 
 
 class SubmissionNotFound(NotFound):
-    code, title = "submission_not_found", "Submission not found"
+    code, title, title_fr = "submission_not_found", "Submission not found", "Soumission introuvable"
 
 
 def public_router() -> APIRouter:
@@ -118,7 +118,10 @@ def public_router() -> APIRouter:
         subject = await feature.caller(request.headers.get("authorization"))
         row = await feature.queue.get(submission_id)
         if row is None or row.subject != subject:  # someone else's is as absent as a missing one
-            raise SubmissionNotFound(f"There is no submission {submission_id} of yours.")
+            raise SubmissionNotFound(
+                f"There is no submission {submission_id} of yours.",
+                fr=f"Vous n'avez aucune soumission {submission_id}.",
+            )
         return SubmissionRead.model_validate(submission_view(row))
 
     return router
@@ -128,7 +131,9 @@ def _internal_key(request: Request, x_internal_key: Annotated[str | None, Header
     key: str = _feature(request).settings.internal_api_key
     if key and not hmac.compare_digest((x_internal_key or "").encode(), key.encode()):
         raise Unauthorized(
-            "Internal APIs answer operators and services of the stack only.", code="internal_key_required"
+            "Internal APIs answer operators and services of the stack only.",
+            fr="Les API internes ne répondent qu'aux opérateurs et aux services de la plateforme.",
+            code="internal_key_required",
         )
 
 

@@ -6,6 +6,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from portal_runtime.problems import add_field_messages_fr
 
 ComponentState = Literal["operational", "degraded", "outage", "maintenance", "unknown"]
 OutageKind = Literal["planned", "unplanned"]
@@ -91,8 +94,11 @@ class MaintenanceCreate(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> MaintenanceCreate:
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise PydanticCustomError("ends_before_start", "ends_at must be after starts_at")
         return self
+
+
+add_field_messages_fr({"ends_before_start": "ends_at doit être postérieur à starts_at"})
 
 
 class MaintenanceUpdate(BaseModel):

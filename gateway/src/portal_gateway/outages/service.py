@@ -33,15 +33,16 @@ SEVERITY = {"operational": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "ou
 
 
 class MaintenanceNotFound(NotFound):
-    code, title = "maintenance_not_found", "Maintenance window not found"
+    code, title, title_fr = "maintenance_not_found", "Maintenance window not found", "Fenêtre d'entretien introuvable"
 
 
 class UnknownComponent(Unprocessable):
-    code, title = "unknown_component", "Unknown component"
+    code, title, title_fr = "unknown_component", "Unknown component", "Composant inconnu"
 
 
 class MaintenanceOver(Conflict):
     code, title = "maintenance_over", "Maintenance window already over or cancelled"
+    title_fr = "Fenêtre d'entretien déjà terminée ou annulée"
 
 
 def _windows_query() -> Any:
@@ -179,7 +180,10 @@ def operator_read(row: Any) -> MaintenanceOperatorRead:
 async def get_maintenance(session: AsyncSession, maintenance_id: str) -> Any:
     row = (await session.execute(select(maintenance_windows).where(maintenance_windows.c.id == maintenance_id))).first()
     if row is None:
-        raise MaintenanceNotFound(f"There is no maintenance window {maintenance_id}.")
+        raise MaintenanceNotFound(
+            f"There is no maintenance window {maintenance_id}.",
+            fr=f"Il n'y a aucune fenêtre d'entretien {maintenance_id}.",
+        )
     return row
 
 
@@ -187,7 +191,11 @@ async def declare_maintenance(
     session: AsyncSession, components: Sequence[str], command: MaintenanceCreate, now: datetime
 ) -> Any:
     if command.component not in components:
-        raise UnknownComponent(f"{command.component!r} is not a component; known: {', '.join(components)}.")
+        known = ", ".join(components)
+        raise UnknownComponent(
+            f"{command.component!r} is not a component; known: {known}.",
+            fr=f"{command.component!r} n'est pas un composant; composants connus : {known}.",
+        )
     maintenance_id = str(uuid.uuid4())
     await session.execute(
         maintenance_windows.insert().values(id=maintenance_id, created_at=now, updated_at=now, **command.model_dump())
@@ -200,12 +208,17 @@ async def update_maintenance(
 ) -> Any:
     row = await get_maintenance(session, maintenance_id)
     if row.cancelled_at is not None or aware(row.ends_at) <= now:
-        raise MaintenanceOver(f"Maintenance window {maintenance_id} is already over or cancelled.")
+        raise MaintenanceOver(
+            f"Maintenance window {maintenance_id} is already over or cancelled.",
+            fr=f"La fenêtre d'entretien {maintenance_id} est déjà terminée ou annulée.",
+        )
     changes = command.model_dump(exclude_unset=True, exclude_none=True)
     starts_at = changes.get("starts_at", aware(row.starts_at))
     ends_at = changes.get("ends_at", aware(row.ends_at))
     if ends_at <= starts_at:
-        raise Unprocessable("ends_at must be after starts_at.", code="validation_failed")
+        raise Unprocessable(
+            "ends_at must be after starts_at.", fr="ends_at doit être postérieur à starts_at.", code="validation_failed"
+        )
     await session.execute(
         update(maintenance_windows).where(maintenance_windows.c.id == maintenance_id).values(updated_at=now, **changes)
     )
