@@ -25,25 +25,25 @@ share of the cores the machine leaves it, and with all of them the whole CPU bud
 requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s". Results go to
 ``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24, fourth session of the day; the JSON has the numbers). This session's VM ran about half as
-fast as the previous one's (the bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a request, against 8,400-8,800 at
-0.11): compare ratios, not rates, across sessions.
+Findings (2026-11-24, sixth session of the day; the JSON has the numbers). VMs differ from session to session (the
+bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a request in the fourth session, 11,500 at 0.087 ms in this one):
+compare ratios and CPU per request, not rates, across sessions.
 
-- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): not met. Through the gateway
-  with the decision cache: 20% of the bare app as deployed (902 against 4,412 req/s; 19% with the gateway alone on
-  a core; 19-22% over the session's runs), p99 108-121 ms; 16% at the previous session's end, 5% at the start of
-  the day.
-- The bound: the upstream read alone, without the gateway, reaches 22-26% of the bare app (1,039 req/s in the
-  committed run). One uvicorn worker of delegation spends 0.81-0.93 ms of CPU on it (FastAPI's routing,
-  dependencies and serialisation, the context check, the asyncpg read) against the bare app's 0.22 ms, so no
-  gateway in front of it can make 30%. With two processes on the two cores the budget is CPU in all: a proxied
-  read costs 2.0 ms (gateway 0.95, delegation 0.83, PostgreSQL 0.17, wrk 0.06); 30% of the bare app would need
-  1.5 ms. With 64 requests always in flight Little's law puts the mean latency at 64 / throughput (~71 ms here),
-  so p99 < 50 ms needs ~1,300 req/s on this VM with a tight tail.
-- This session: the proxy sends straight on the aiohttp pool, without httpx's request/URL/response objects
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): the p99 is met, the ratio is
+  not. Through the gateway with the decision cache, as deployed: 2,170 against 11,467 req/s = 19% of the bare app,
+  p99 38 ms (pinned: 17%, p99 38 ms). Per request the gateway spends 0.38 ms of CPU, delegation 0.38 ms,
+  PostgreSQL 0.09 ms, against the bare app's 0.087 ms. Earlier sessions: 20% (fourth), 16%, 5% at the start of the
+  day; p99 108-121 ms in the fourth session.
+- The bound: the upstream read alone, without the gateway, reaches 24% of the bare app (2,615 req/s; 22-26% in
+  every session). One uvicorn worker of delegation spends 0.37 ms of CPU on it (FastAPI's routing, dependencies
+  and serialisation, the context check, the asyncpg read) against the bare app's 0.087 ms, so no gateway in front
+  of it can make 30%. With two processes on the two cores the budget is CPU in all: a proxied read costs 0.87 ms
+  (gateway 0.38, delegation 0.38, PostgreSQL 0.09, wrk 0.02); 30% of the bare app would need 0.58 ms.
+- Fourth session: the proxy sends straight on the aiohttp pool, without httpx's request/URL/response objects
   (``pools.UpstreamTransport.send``; gateway ~0.1 ms a read less); services find their route through an index of
   path segments (``portal_runtime.routing.RouteIndex``: FastAPI 0.165 tried each route of each included router at
-  ~3.5 us apiece, 110 us for this read, now ~9 us).
+  ~3.5 us apiece, 110 us for this read, now ~9 us). The fifth and sixth sessions changed nothing on this path but
+  two cheap pure-ASGI layers (HEAD as GET, the request-head limits) and gzip, which wrk does not ask for.
 - Earlier sessions (each measured with py-spy or /proc, each with tests): delegation's ORM session on the read
   replaced by ``portal_runtime.db.DriverQuery`` (1.2 -> 0.6 ms on the faster VM); barging in the database pool and
   at the gateway's upstream connections (first come, first served); the gateway asking identity about the token on
