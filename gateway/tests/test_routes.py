@@ -109,6 +109,51 @@ def test_a_known_path_with_another_method_is_a_405_listing_the_allowed_ones(tabl
     assert raised.value.headers == {"Allow": "GET, HEAD, PATCH"}  # HEAD: the gateway answers it for the GET
 
 
+MFA = doc(
+    {
+        "/v1/me/mfa/totp": {"post": op("self", None)},
+        "/v1/me/mfa/{method}": {"delete": op("self", None), "get": op("self", None)},
+    }
+)
+
+
+def test_a_path_that_fits_a_literal_and_a_parameter_template_reaches_the_one_that_takes_the_method() -> None:
+    table = RouteTable.from_documents({"identity": MFA})
+
+    enrol = table.match("POST", "/v1/me/mfa/totp")
+    remove = table.match("DELETE", "/v1/me/mfa/totp")  # removing the authenticator app: the {method} template
+
+    assert enrol.operation.template == "/v1/me/mfa/totp"
+    assert (remove.operation.template, remove.path_params) == ("/v1/me/mfa/{method}", {"method": "totp"})
+    assert table.head_as_get("/v1/me/mfa/totp")  # the {method} template's GET
+    with pytest.raises(MethodNotAllowed) as raised:
+        table.match("PUT", "/v1/me/mfa/totp")
+    assert raised.value.headers == {"Allow": "DELETE, GET, HEAD, POST"}  # every method the path takes
+
+
+def test_no_path_an_operation_of_the_committed_contracts_takes_is_refused_its_method() -> None:
+    """A parameter whose value is a literal segment of another template (``DELETE /v1/me/mfa/totp``) still
+    reaches an operation that takes the method; the one whose template has the literal wins where both do."""
+    documents = {p.stem: json.loads(p.read_text()) for p in sorted(OPENAPI_DIR.glob("*.json"))}
+    table = RouteTable.from_documents(documents)
+    literals = {s for o in table.operations for s in o.template.split("/") if s and not s.startswith("{")}
+    checked = 0
+
+    for operation in table.operations:
+        segments = ["x1" if s.startswith("{") else s for s in operation.template.split("/")]
+        for position, segment in enumerate(operation.template.split("/")):
+            if not segment.startswith("{"):
+                continue
+            for value in literals:
+                path = "/".join([*segments[:position], value, *segments[position + 1 :]])
+                found = table.match(operation.method, path).operation
+                assert found.method == operation.method, (operation.template, path)
+                assert found is operation or found.template.count("{") < operation.template.count("{"), path
+                checked += 1
+
+    assert checked > 1000
+
+
 def test_head_is_matched_only_as_a_get_the_gateway_sends_since_the_services_do_not_answer_it(
     table: RouteTable,
 ) -> None:

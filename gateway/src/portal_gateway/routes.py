@@ -86,10 +86,6 @@ class _Node:
     param: _Node | None = None
     methods: dict[str, Operation] = field(default_factory=dict)
 
-    @property
-    def allow(self) -> str:
-        return allow_header(self.methods)
-
 
 def allow_header(methods: Iterable[str]) -> str:
     """The methods a path takes, HEAD with GET: the gateway answers HEAD for any GET (``RouteTable.head_as_get``)."""
@@ -220,42 +216,49 @@ class RouteTable:
     def head_as_get(self, path: str) -> bool:
         """Whether a HEAD of ``path`` is to be answered as its GET without the body: the services (FastAPI) answer
         only the methods they declare, and none declares HEAD; the gateway sends them the GET."""
-        node = self._node(path)[1]
-        return node is not None and "GET" in node.methods and "HEAD" not in node.methods
+        nodes = self._nodes(path)[1]
+        return any("GET" in node.methods for node in nodes) and not any("HEAD" in node.methods for node in nodes)
 
     def match(self, method: str, path: str) -> RouteMatch:
-        """The operation for a request; raises a 404 or 405 problem."""
-        segments, node = self._node(path)
-        if node is None:
+        """The operation for a request; raises a 404 or 405 problem.
+
+        A path can fit several templates (``/v1/me/mfa/totp`` is ``POST /v1/me/mfa/totp`` and
+        ``DELETE /v1/me/mfa/{method}``): the first, literal segments before parameters, that takes the method wins,
+        as in the services' own routing; 405 only when none does, with every method the path takes in ``Allow``."""
+        segments, nodes = self._nodes(path)
+        for node in nodes:
+            op = node.methods.get(method)
+            if op is not None:
+                return RouteMatch(op, op.path_params(segments))
+        if not nodes:
             raise NotFound(
                 f"There is no operation at {path}.", fr=f"Il n'y a aucune opération à {path}.", code="route_not_found"
             )
-        op = node.methods.get(method)
-        if op is None:
-            raise MethodNotAllowed(
-                f"{path} does not accept {method}; it accepts {node.allow}.",
-                fr=f"{path} n'accepte pas {method}; méthodes acceptées : {node.allow}.",
-                headers={"Allow": node.allow},
-            )
-        return RouteMatch(op, op.path_params(segments))
+        allow = allow_header(m for node in nodes for m in node.methods)
+        raise MethodNotAllowed(
+            f"{path} does not accept {method}; it accepts {allow}.",
+            fr=f"{path} n'accepte pas {method}; méthodes acceptées : {allow}.",
+            headers={"Allow": allow},
+        )
 
-    def _node(self, path: str) -> tuple[list[str], _Node | None]:
+    def _nodes(self, path: str) -> tuple[list[str], list[_Node]]:
+        """The path's segments and the nodes of every template it fits, in order of precedence."""
         segments = path[1:].split("/") if path.startswith("/") else []
         # Dot segments are refused: an HTTP client library would resolve them and reach another path.
-        node = None if not segments or "." in segments or ".." in segments else _find(self._root, segments, 0)
-        return segments, node
+        if not segments or "." in segments or ".." in segments:
+            return segments, []
+        return segments, list(_find(self._root, segments, 0))
 
 
-def _find(node: _Node, segments: list[str], index: int) -> _Node | None:
-    """Depth-first, literal before parameter; backtracks when a literal branch dead-ends."""
+def _find(node: _Node, segments: list[str], index: int) -> Iterator[_Node]:
+    """Depth-first, literal before parameter: every node whose template the segments from ``index`` on fit."""
     if index == len(segments):
-        return node if node.methods else None
+        if node.methods:
+            yield node
+        return
     segment = segments[index]
     literal = node.literals.get(segment)
     if literal is not None:
-        found = _find(literal, segments, index + 1)
-        if found is not None:
-            return found
+        yield from _find(literal, segments, index + 1)
     if node.param is not None and segment:
-        return _find(node.param, segments, index + 1)
-    return None
+        yield from _find(node.param, segments, index + 1)
