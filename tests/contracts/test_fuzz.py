@@ -1,6 +1,9 @@
 """Schemathesis fuzzes every documented operation of every service (the committed contract) against the real
-app under uvicorn: no input may produce an unhandled error. Business routes get a valid gateway context for the
-business in their path, so the fuzzing reaches past authentication into validation and the use cases."""
+app under uvicorn: no input may produce an unhandled error, and every answer must be one the contract documents
+for that operation (status code, content type, body schema; API.md: "no undocumented status codes"). Business
+routes get a valid gateway context for the business in their path, so the fuzzing reaches past authentication into
+validation and the use cases; identity's ``/v1/me`` routes are fuzzed as a registered user and as one whose account
+no longer exists."""
 
 from __future__ import annotations
 
@@ -9,13 +12,21 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from portal_contracts import OPENAPI_DIR
 from portal_contracts.scopes import ALL_SCOPES
@@ -31,6 +42,7 @@ SERVICES = {
     "notifications": "notifications",
 }
 EXAMPLES_PER_OPERATION = 8
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 KEY = generate_signing_key("fuzz")
 SIGNER = ContextSigner(KEY)
 
@@ -47,11 +59,19 @@ def serve_in_thread(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-def context_for(case: Any) -> dict[str, str]:
+@dataclass(frozen=True)
+class Target:
+    """A running service and the user the fuzzer acts as."""
+
+    url: str
+    subject: str = "fuzz-user"
+
+
+def context_for(case: Any, subject: str) -> dict[str, str]:
     params = case.path_parameters or {}
     business = params.get("bn") or params.get("sp_bn") or params.get("client_bn")
     context = InternalContext(
-        subject="fuzz-user",
+        subject=subject,
         business=business if isinstance(business, str) else None,
         scopes=sorted(ALL_SCOPES),
         role="bam",
@@ -69,23 +89,47 @@ def acceptable(response: Any) -> bool:
     return response.status_code == 503 and "application/problem+json" in content_types
 
 
-def fuzz(operation: Any, base_url: str, failures: list[str]) -> None:
+def fuzz(operation: Any, target: Target, failures: dict[str, str]) -> None:
+    """Fuzzes one operation; ``failures`` gets one entry per distinct kind of failure (operation, status, checks)."""
+
     @settings(
         max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     @given(operation.as_strategy())
     def call(case: Any) -> None:
-        response = case.call(base_url=base_url, headers=context_for(case))
+        response = case.call(base_url=target.url, headers=context_for(case, target.subject))
         if not acceptable(response):
             kind = response.headers.get("content-type")
-            failures.append(f"{operation.label} -> {response.status_code} ({kind}): {response.text[:300]}")
+            failures.setdefault(f"{operation.label} -> {response.status_code} ({kind})", response.text[:300])
+            return
+        try:
+            case.validate_response(response, checks=CONFORMANCE)
+        except FailureGroup as exc:  # the checks that failed (a BaseExceptionGroup, not an Exception)
+            checks = ", ".join(sorted({str(error).splitlines()[0] for error in exc.exceptions}))
+            failures.setdefault(f"{operation.label} -> {response.status_code}: {checks}", str(exc)[:1000])
 
     call()
 
 
+def registered_user(url: str) -> str:
+    """A user identity knows, so that the fuzzing of ``/v1/me/...`` gets past "no such user" into the use cases."""
+    password = "Tr7#mapleLeaf"
+    recovery = {"question": "first_pet", "answer": "Biscuit", "memorable_person": "Aunt Maria"}
+    body = {
+        "username": "Fuzzer2026",
+        "password": password,
+        "password_confirmation": password,
+        "recovery": recovery | {"memorable_date": "1987-06-15"},
+    }
+    response = httpx.post(f"{url}/v1/users", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 @pytest.fixture
-def service_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    package = SERVICES[request.param]
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    service, _, subject = request.param.partition(":")
+    package = SERVICES[service]
     config = importlib.import_module(f"{package}.config")
     values = {
         "environment": "test",
@@ -99,7 +143,8 @@ def service_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     }
     settings_ = config.Settings(**{k: v for k, v in values.items() if k in config.Settings.model_fields})
     server, thread, url = serve_in_thread(importlib.import_module(f"{package}.main").create_app(settings_))
-    yield url
+    # identity is fuzzed as a registered user and as one who no longer exists (a token outliving its account).
+    yield Target(url, registered_user(url)) if service == "identity" and subject != "gone" else Target(url)
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -110,16 +155,21 @@ def has_operations(service: str) -> bool:
     return any("operations" not in op.get("tags", []) for item in paths.values() for op in item.values())
 
 
-@pytest.mark.parametrize("service_url", [s for s in sorted(SERVICES) if has_operations(s)], indirect=True)
-def test_no_input_makes_a_service_fail(service_url: str, request: pytest.FixtureRequest) -> None:
-    service = request.node.callspec.params["service_url"]
+FUZZED = [s for s in sorted(SERVICES) if has_operations(s)] + ["identity:gone"]
+
+
+@pytest.mark.parametrize("target", FUZZED, indirect=True)
+def test_no_input_makes_a_service_fail_or_answer_outside_its_contract(
+    target: Target, request: pytest.FixtureRequest
+) -> None:
+    service = request.node.callspec.params["target"].partition(":")[0]
     schema = schemathesis.openapi.from_dict(json.loads((OPENAPI_DIR / f"{service}.json").read_text()))
-    failures: list[str] = []
+    failures: dict[str, str] = {}
     operations = [r.ok() for r in schema.get_all_operations()]
     fuzzed = [op for op in operations if "operations" not in (op.definition.raw.get("tags") or [])]
 
     for operation in fuzzed:
-        fuzz(operation, service_url, failures)
+        fuzz(operation, target, failures)
 
     assert fuzzed
-    assert failures == [], "\n".join(failures[:10])
+    assert not failures, "\n\n".join(f"{kind}\n{example}" for kind, example in failures.items())

@@ -46,7 +46,7 @@ async def list_mfa_methods(user_id: CurrentUserId, runtime: Runtime, factors: Cu
     description="The app is a method only once a first code confirms it (POST /v1/me/mfa/totp/confirm); a new "
     "call replaces an unconfirmed secret. Already enrolled: 409 `totp_already_enrolled`.",
     operation_id="start_totp_enrolment",
-    responses=problems(401, 403, 409),
+    responses=problems(401, 403, 404, 409),
     openapi_extra=access(Acting.SELF),
 )
 async def start_totp_enrolment(
@@ -63,7 +63,7 @@ async def start_totp_enrolment(
     summary="Confirm the authenticator app with its current code; it becomes an MFA method",
     description="Wrong code: 401 `invalid_mfa_code`; nothing pending: 409 `totp_not_pending`." + THROTTLED,
     operation_id="confirm_totp_enrolment",
-    responses=problems(401, 403, 409, 429),
+    responses=problems(401, 403, 404, 409, 429),
     openapi_extra=access(Acting.SELF),
 )
 async def confirm_totp_enrolment(
@@ -78,7 +78,7 @@ async def confirm_totp_enrolment(
     summary="Start enrolling a passkey: options for navigator.credentials.create()",
     description="Valid for 5 minutes; confirm with POST /v1/me/mfa/webauthn.",
     operation_id="start_passkey_enrolment",
-    responses=problems(401, 403),
+    responses=problems(401, 403, 404),
     openapi_extra=access(Acting.SELF),
 )
 async def start_passkey_enrolment(user_id: CurrentUserId, runtime: Runtime, factors: CurrentFactors) -> PasskeyOptions:
@@ -93,7 +93,7 @@ async def start_passkey_enrolment(user_id: CurrentUserId, runtime: Runtime, fact
     description="The response must answer the latest options (each is used once): else 401 `invalid_passkey`. An "
     "authenticator enrolled already: 409 `passkey_already_enrolled`.",
     operation_id="enrol_passkey",
-    responses=problems(401, 403, 409),
+    responses=problems(401, 403, 404, 409),
     openapi_extra=access(Acting.SELF),
 )
 async def enrol_passkey(
@@ -108,7 +108,7 @@ async def enrol_passkey(
     status_code=201,
     summary="Generate ten single-use recovery codes, shown once; older codes stop working",
     operation_id="generate_recovery_codes",
-    responses=problems(401, 403),
+    responses=problems(401, 403, 404),
     openapi_extra=access(Acting.SELF),
 )
 async def generate_recovery_codes(
@@ -162,7 +162,7 @@ async def send_mfa_challenge(user_id: CurrentUserId, runtime: Runtime, factors: 
     "(POST /v1/me/mfa/email/confirm); the old address is then told. `consent: false`: 403 `mfa_consent_refused`; "
     "more than 10 codes in an hour: 429 `mfa_code_limit`.",
     operation_id="change_mfa_email",
-    responses=problems(401, 403, 429, 503),
+    responses=problems(401, 403, 404, 429, 503),
     openapi_extra=access(Acting.SELF),
 )
 async def change_mfa_email(
@@ -177,7 +177,7 @@ async def change_mfa_email(
     summary="Verify the code sent to the new MFA e-mail; it replaces the old one, which gets a notice",
     description="Wrong, expired or no pending change: 401 `invalid_mfa_code`." + THROTTLED,
     operation_id="confirm_mfa_email",
-    responses=problems(401, 403, 429, 503),
+    responses=problems(401, 403, 404, 429, 503),
     openapi_extra=access(Acting.SELF),
 )
 async def confirm_mfa_email(

@@ -24,7 +24,7 @@ THROTTLED = " Too many failures: 429 `too_many_attempts` with `Retry-After`."
     "of POST /v1/me/mfa/challenge). Every other login of the user is signed out (refresh tokens revoked); the "
     "login of `current_refresh_token` stays." + THROTTLED,
     operation_id="change_password",
-    responses=problems(401, 403, 429),
+    responses=problems(401, 403, 404, 429),
     openapi_extra=access(Acting.SELF),
 )
 async def change_password(
@@ -42,7 +42,7 @@ async def change_password(
     summary="Replace the recovery question, answers and hints; needs the password",
     description="Rules of POST /v1/users for `recovery` (422). Wrong password: 401 `wrong_password`." + THROTTLED,
     operation_id="change_recovery",
-    responses=problems(401, 403, 429),
+    responses=problems(401, 403, 404, 429),
     openapi_extra=access(Acting.SELF),
 )
 async def change_recovery(
@@ -61,7 +61,7 @@ async def change_recovery(
     description="Irreversible. A sign-in with it then answers 403 `credential_revoked`. Publishes "
     "`identity.credential.revoked.v1`.",
     operation_id="revoke_credential",
-    responses=problems(401, 403),
+    responses=problems(401, 403, 404),
     openapi_extra=access(Acting.SELF),
 )
 async def revoke_credential(user_id: CurrentUserId, runtime: Runtime, lifecycle: CurrentLifecycle) -> Response:
