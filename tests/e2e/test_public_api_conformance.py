@@ -2,7 +2,8 @@
 error responses; no undocumented status codes"). Schemathesis fuzzes every operation of the gateway's aggregated
 ``/openapi.json`` through the whole stack, as a signed-in BAM of a registered business: whatever the input, the
 answer's status code, content type and body must be the ones the document gives for that operation, the gateway's
-own answers (401, 403, 404, 413, 429, 503, ...) as much as the services'.
+own answers (401, 403, 404, 413, 429, 503, ...) as much as the services'. Callers without a token, and with one
+the gateway did not sign, are fuzzed too.
 
 The services' contracts are fuzzed one by one in tests/contracts/test_fuzz.py, behind a forged context; this test
 adds what only the assembled portal does: the gateway's authentication, authorization and limits in front of them,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -75,12 +77,21 @@ async def signed_in_bam(portal: Portal) -> tuple[str, str]:
     return tokens.json()["access_token"], reference["bn"]
 
 
-def fuzz(operation: Any, gateway: str, token: str, bn: str, failures: dict[str, str], statuses: Counter[int]) -> None:
+@dataclass(frozen=True)
+class Caller:
+    """Who the fuzzer calls as: the headers it sends, and its business (put in every other example's path)."""
+
+    headers: dict[str, str]
+    business: str | None
+    examples: int
+
+
+def fuzz(operation: Any, gateway: str, caller: Caller, failures: dict[str, str], statuses: Counter[int]) -> None:
     """Fuzzes one operation (blocking: run in a thread, the stack serves on the test's event loop)."""
     drawn = 0
 
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=caller.examples,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -90,9 +101,9 @@ def fuzz(operation: Any, gateway: str, token: str, bn: str, failures: dict[str, 
     def call(case: Any) -> None:
         nonlocal drawn
         drawn += 1
-        if drawn % 2 and case.path_parameters and "bn" in case.path_parameters:
-            case.path_parameters["bn"] = bn  # every other example on the caller's business: past authorization
-        response = case.call(base_url=gateway, headers={"authorization": f"Bearer {token}"}, timeout=30)
+        if caller.business and drawn % 2 and case.path_parameters and "bn" in case.path_parameters:
+            case.path_parameters["bn"] = caller.business  # every other example: past authorization
+        response = case.call(base_url=gateway, headers=caller.headers, timeout=30)
         statuses[response.status_code] += 1
         kind = f"{operation.label} -> {response.status_code}"
         content_type = response.headers.get("content-type", "")
@@ -129,9 +140,14 @@ async def test_every_answer_of_the_public_api_is_the_one_its_document_gives(port
     failures: dict[str, str] = {}
     statuses: Counter[int] = Counter()
 
+    bam = Caller({"authorization": f"Bearer {token}"}, bn, EXAMPLES_PER_OPERATION)
+    # The gateway's own refusals: no token, and a token it did not sign (public operations answer both).
+    strangers = [Caller({}, None, 2), Caller({"authorization": "Bearer not.a.token"}, None, 1)]
+
     def run() -> None:
         for operation in fuzzed:
-            fuzz(operation, portal.gateway, token, bn, failures, statuses)
+            for caller in [bam, *strangers]:
+                fuzz(operation, portal.gateway, caller, failures, statuses)
 
     await asyncio.to_thread(run)
 
