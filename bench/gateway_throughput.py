@@ -51,6 +51,10 @@ compare ratios and CPU per request, not rates, across sessions.
   in the gateway (``ServiceRoutes``); metrics labelled by the concrete path; httpcore's pool walking every
   connection per request; tokens verified again per request; the access log waking a thread per line; contexts
   signed per request; PostgreSQL pinged at each checkout; transactions around reads.
+- Another ASGI server is no lever (seventh session, measured outside the workspace, nothing adopted): on the
+  hello-world app, granian 2.8.7 served 14,536 req/s against uvicorn's 10,440 but at the same CPU per request
+  (0.092 against 0.096 ms); its rate comes from its Rust I/O threads working on the second core, which the
+  gateway path already keeps busy.
 - What is left is spread thin: in the gateway, uvloop/uvicorn and starlette's response (~45% together), aiohttp's
   client (~25%), the access log (~9%), the authorizer (~9%); in delegation, FastAPI's dependency resolution (~24%,
   spread over its own lines), uvicorn's send, the database read (~16%). Each further cut found is a few percent.
