@@ -82,3 +82,13 @@ async def test_a_wrong_method_on_a_get_path_names_head_among_those_it_takes(stac
 
     assert response.headers["allow"] == "GET, HEAD"
     assert stack.problem(response)["detail"].endswith("it accepts GET, HEAD.")
+
+
+async def test_the_gateways_own_routes_refuse_a_nul_character_as_the_services_do(stack: Stack) -> None:
+    refused = await stack.client.get("/v1/status/outages", params={"from": "2026-01-01T00:00:00Z\x00"})
+    fine = await stack.client.get("/v1/status/outages", params={"from": "2026-01-01T00:00:00Z"})
+
+    problem = stack.problem(refused)
+    assert (refused.status_code, problem["code"]) == (422, "validation_failed")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("from", "nul_character")]
+    assert fine.status_code == 200, fine.text

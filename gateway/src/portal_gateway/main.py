@@ -47,6 +47,7 @@ from portal_gateway.routes import HTTP_METHODS, RouteTable, allow_header
 from portal_runtime.context import ContextSigner
 from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.metrics import Metrics, MetricsMiddleware
+from portal_runtime.nul import NulGuard
 from portal_runtime.problems import PortalError, install_problem_handlers, portal_error_response
 from portal_runtime.relay import Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
@@ -241,10 +242,11 @@ class ServiceRoutes:
     ~0.74 to ~0.67 ms without them). ``forward`` matches the request against the route table itself, renders its
     own failures (every one a problem), and answers 404/405 for what no service declares. The gateway's own routes
     keep their precedence: a path any of them matches is left to FastAPI, or answered 405 here (as a service's
-    path would be) if none of them takes the method."""
+    path would be) if none of them takes the method. The gateway's own routes refuse a NUL character in what they
+    read (:class:`NulGuard`), as the services do; proxied requests are the services' to refuse."""
 
     def __init__(self, app: ASGIApp, own: OwnRoutes) -> None:
-        self.app = app
+        self.app = NulGuard(app)
         self._own = own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -32,6 +32,7 @@ from portal_runtime.heap import freeze_startup_objects, unfreeze
 from portal_runtime.internal import InternalKeyMiddleware, new_internal_client
 from portal_runtime.messaging import CommitListener, EventRecord, MessagingTables, UnitOfWork, topic_for
 from portal_runtime.metrics import ContextTokensCollector, MessagingCollector, Metrics, MetricsMiddleware
+from portal_runtime.nul import NulGuard
 from portal_runtime.problems import PROBLEM_RESPONSES, install_problem_handlers
 from portal_runtime.relay import OutboxRelay, Publisher
 from portal_runtime.requestid import RequestIdMiddleware, current_request_id
@@ -348,6 +349,7 @@ def build_service_app(
     app.state.context_verifier = runtime.context_verifier
     install_problem_handlers(app)
     include_indexed(app, [_ops_router(spec.name), *spec.routers])
+    app.add_middleware(NulGuard)
     app.add_middleware(InternalKeyMiddleware, key=settings.internal_api_key)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
     app.add_middleware(RequestIdMiddleware)

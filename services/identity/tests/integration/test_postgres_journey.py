@@ -53,3 +53,18 @@ async def test_register_sign_in_and_refresh_on_postgresql(
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert {"users", "recovery_answers", "mfa_methods", "login_sessions", "one_time_codes", "refresh_tokens"} <= tables
     assert "profiles" in tables
+
+
+@pytest.mark.integration
+async def test_a_nul_character_is_a_422_naming_the_field_not_a_database_error_on_postgresql(
+    pg_url: str, as_context: Callable[..., dict[str, str]], context_public_jwk: str
+) -> None:
+    # PostgreSQL cannot store U+0000 in text: before the guard these were 500s (found by the conformance fuzzing).
+    async with identity_service(pg_url, as_context=as_context, context_public_jwk=context_public_jwk) as identity:
+        sign_in = await identity.client.post("/v1/sessions", json={"username": "Liviu\x001234", "password": "x"})
+        authorize = await identity.client.get("/v1/oauth/authorize", params={"client_id": "portal\x00"})
+        introspect = await identity.client.post("/v1/oauth/introspect", data={"token": "\x00", "client_id": "c"})
+
+        for response, field in ((sign_in, "username"), (authorize, "client_id"), (introspect, "token")):
+            refused = problem(response, 422, "validation_failed")
+            assert [(e["field"], e["code"]) for e in refused["errors"]] == [(field, "nul_character")]
