@@ -54,8 +54,8 @@ ExactAmount = Annotated[
     WithJsonSchema({"type": "string", "pattern": _AMOUNT_TEXT.pattern, "examples": ["54000.00"]}),
 ]
 
-YearMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-"""A month in ISO 8601 form: ``YYYY-MM``."""
+YearMonth = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
+"""A month in ISO 8601 form, ``YYYY-MM`` (years 1000 to 9999: year 0 is no date)."""
 
 TransactionNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
 

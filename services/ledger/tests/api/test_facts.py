@@ -114,3 +114,20 @@ async def test_the_feed_refuses_inexact_amounts(ledger_settings: Callable[..., S
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "0.statements.0.closing_balance.amount"
         assert await counts(app) == (0, 0, 0)
+
+
+async def test_the_feed_refuses_a_statement_of_year_zero(ledger_settings: Callable[..., Settings]) -> None:
+    # "0000-01" matched the period's pattern and was a 500 when turned into a date (found by the fuzzing).
+    async with running(create_app(ledger_settings(sandbox=False), clock=lambda: NOW)) as (app, client):
+        response = await client.post(
+            "/internal/ledger-facts",
+            json=[
+                {
+                    "program_account": "305798613RM0001",
+                    "statements": [{"period": "0000-01", "closing_balance": {"amount": "10.10", "currency": "CAD"}}],
+                }
+            ],
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "0.statements.0.period"
+        assert await counts(app) == (0, 0, 0)
