@@ -21,7 +21,7 @@ PROCFILE := deploy/local/Procfile
 SYSTEM_PACKAGES := chromium chromium-driver wrk
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/wrk
 
-.PHONY: help env run test lint contracts keys bench clean distclean system-deps
+.PHONY: help env run test fuzz lint contracts keys bench clean distclean system-deps
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ system-deps: ## Install Chromium and wrk from Debian (apt-get, as root) when the
 
 test: $(VENV_STAMP) system-deps lint ## Lint, then run every test (unit, API, integration with PostgreSQL and Tansu, deploy files)
 	$(VENV)/bin/pytest -q
+
+fuzz: $(VENV_STAMP) ## Fuzz the contracts far deeper than make test does (60 examples an operation, ~5 min)
+	PORTAL_FUZZ_EXAMPLES=60 $(VENV)/bin/pytest -q tests/contracts/test_fuzz.py tests/e2e/test_public_api_conformance.py
 
 bench: $(VENV_STAMP) system-deps ## Run the benchmarks; results in bench/results/*.json (not a test: numbers, not pass/fail)
 	$(VENV)/bin/python bench/identity_tokens.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ SERVICES = {
     "rulings": "rulings",
     "notifications": "notifications",
 }
-EXAMPLES_PER_OPERATION = 8
+# `make fuzz` asks for many more (PORTAL_FUZZ_EXAMPLES) than CI runs by default.
+EXAMPLES_PER_OPERATION = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "8"))
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 KEY = generate_signing_key("fuzz")
 SIGNER = ContextSigner(KEY)
