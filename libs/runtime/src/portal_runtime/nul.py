@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal_runtime.problems import FieldError, Unprocessable, field_errors_detail, problem_response
+from portal_runtime.problems import FieldError, validation_problem
 
 NUL = "\x00"
 MESSAGE = "Must not contain the NUL character (U+0000)"
@@ -122,12 +122,4 @@ def _nul_paths(value: Any, path: tuple[str, ...]) -> Iterator[str]:
 
 def _refuse(fields: list[str]) -> ASGIApp:
     errors = [FieldError(field=field, message=MESSAGE, code=CODE, fr=MESSAGE_FR) for field in dict.fromkeys(fields)]
-    return problem_response(
-        422,
-        "validation_failed",
-        Unprocessable.title,
-        field_errors_detail(errors),
-        title_fr=Unprocessable.title_fr,
-        detail_fr=field_errors_detail(errors, "fr"),
-        errors=errors,
-    )
+    return validation_problem(errors)

@@ -290,9 +290,14 @@ async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
             title_fr="Le corps de la requête n'est pas du JSON valide",
             errors=errors,
         )
+    return validation_problem(errors)
+
+
+def validation_problem(errors: list[FieldError]) -> JSONResponse:
+    """The 422 ``validation_failed`` problem listing ``errors``, its detail their first five."""
     return problem_response(
         422,
-        "validation_failed",
+        Unprocessable.code,
         Unprocessable.title,
         field_errors_detail(errors),
         title_fr=Unprocessable.title_fr,
