@@ -38,6 +38,11 @@ def app() -> tuple[FastAPI, list[Any]]:
         reached.append(body)
         return body.model_dump()
 
+    @application.delete("/v1/businesses/{bn}/client-groups/{id}")
+    async def delete_group(bn: str, id: str, body: dict[str, str]) -> dict[str, str]:
+        reached.append(body)
+        return body
+
     @application.get("/v1/businesses/{bn}")
     async def business(bn: str, q: str = "") -> dict[str, str]:
         reached.append(bn)
@@ -106,6 +111,16 @@ async def test_a_nul_in_the_path_or_a_query_parameter_is_refused() -> None:
     assert refused_fields(in_path) == ["path"]
     assert refused_fields(in_query) == ["q"]
     assert reached_path == reached_query == []
+
+
+async def test_a_nul_in_the_json_body_of_a_delete_is_refused() -> None:
+    path = "/v1/businesses/123456789/client-groups/g1"
+    refused, reached = await call("DELETE", path, json={"comment": "\x00"})
+    fine, reached_fine = await call("DELETE", path, json={"comment": "ok"})
+
+    assert refused_fields(refused) == ["comment"]
+    assert reached == []
+    assert (fine.status_code, reached_fine) == (200, [{"comment": "ok"}])
 
 
 async def test_a_nul_in_a_form_field_is_refused() -> None:

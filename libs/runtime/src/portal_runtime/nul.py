@@ -58,8 +58,7 @@ class NulGuard:
 
 
 def _body_kind(scope: Scope) -> str | None:
-    if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
-        return None
+    """What the body is, by its Content-Type, whatever the method (some DELETEs take a JSON body)."""
     for name, value in scope["headers"]:
         if name == b"content-type":
             media = value.split(b";", 1)[0].strip().lower()
