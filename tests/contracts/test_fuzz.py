@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,18 +18,13 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from portal_contracts import OPENAPI_DIR
 from portal_contracts.scopes import ALL_SCOPES
 from portal_runtime.context import ContextSigner, InternalContext, generate_signing_key
+from portal_runtime.testing.apps import serve_in_thread
+from portal_runtime.testing.conformance import check_answer, failure_report
 from portal_runtime.testing.infra import free_port
 
 SERVICES = {
@@ -44,21 +37,8 @@ SERVICES = {
 }
 # `make fuzz` asks for many more (PORTAL_FUZZ_EXAMPLES) than CI runs by default.
 EXAMPLES_PER_OPERATION = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "8"))
-CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 KEY = generate_signing_key("fuzz")
 SIGNER = ContextSigner(KEY)
-
-
-def serve_in_thread(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "service did not start"
-        time.sleep(0.02)
-    return server, thread, f"http://127.0.0.1:{port}"
 
 
 @dataclass(frozen=True)
@@ -82,15 +62,6 @@ def context_for(case: Any, subject: str) -> dict[str, str]:
     return {"x-portal-context": SIGNER.sign(context)}
 
 
-def acceptable(response: Any) -> bool:
-    """A 503 naming the dependency that is down (no SMTP or broker here) is an honest answer; nothing else 5xx is."""
-    if response.status_code < 500:
-        return True
-    content_type = response.headers.get("content-type") or []
-    content_types = content_type if isinstance(content_type, list) else [content_type]
-    return response.status_code == 503 and "application/problem+json" in content_types
-
-
 def fuzz(operation: Any, target: Target, failures: dict[str, str]) -> None:
     """Fuzzes one operation; ``failures`` gets one entry per distinct kind of failure (operation, status, checks)."""
 
@@ -100,15 +71,7 @@ def fuzz(operation: Any, target: Target, failures: dict[str, str]) -> None:
     @given(operation.as_strategy())
     def call(case: Any) -> None:
         response = case.call(base_url=target.url, headers=context_for(case, target.subject))
-        if not acceptable(response):
-            kind = response.headers.get("content-type")
-            failures.setdefault(f"{operation.label} -> {response.status_code} ({kind})", response.text[:300])
-            return
-        try:
-            case.validate_response(response, checks=CONFORMANCE)
-        except FailureGroup as exc:  # the checks that failed (a BaseExceptionGroup, not an Exception)
-            checks = ", ".join(sorted({str(error).splitlines()[0] for error in exc.exceptions}))
-            failures.setdefault(f"{operation.label} -> {response.status_code}: {checks}", str(exc)[:1000])
+        check_answer(operation.label, case, response, failures)
 
     call()
 
@@ -174,4 +137,4 @@ def test_no_input_makes_a_service_fail_or_answer_outside_its_contract(
         fuzz(operation, target, failures)
 
     assert fuzzed
-    assert not failures, "\n\n".join(f"{kind}\n{example}" for kind, example in failures.items())
+    assert not failures, failure_report(failures)

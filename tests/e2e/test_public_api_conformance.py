@@ -21,19 +21,13 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
+from portal_runtime.testing.conformance import check_answer, failure_report
 from portal_runtime.testing.infra import PostgresServer, TansuBroker, wait_for
 from portal_runtime.testing.stack import Portal, running_portal
 
 pytestmark = pytest.mark.integration
 
-CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 # `make fuzz` asks for many more (PORTAL_FUZZ_EXAMPLES) than CI runs by default.
 EXAMPLES_PER_OPERATION = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "6"))
 PASSWORD = "Harbour7Lights"
@@ -107,18 +101,7 @@ def fuzz(operation: Any, gateway: str, caller: Caller, failures: dict[str, str],
             case.path_parameters["bn"] = caller.business  # every other example: past authorization
         response = case.call(base_url=gateway, headers=caller.headers, timeout=30)
         statuses[response.status_code] += 1
-        kind = f"{operation.label} -> {response.status_code}"
-        content_type = response.headers.get("content-type", "")
-        if response.status_code >= 500 and not (
-            response.status_code == 503 and content_type.startswith("application/problem+json")
-        ):
-            failures.setdefault(f"{kind}: server error", response.text[:500])
-            return
-        try:
-            case.validate_response(response, checks=CONFORMANCE)
-        except FailureGroup as exc:  # the checks that failed (a BaseExceptionGroup, not an Exception)
-            checks = ", ".join(sorted({str(error).splitlines()[0] for error in exc.exceptions}))
-            failures.setdefault(f"{kind}: {checks}", str(exc)[:1500])
+        check_answer(operation.label, case, response, failures)
 
     call()
 
@@ -159,4 +142,4 @@ async def test_every_answer_of_the_public_api_is_the_one_its_document_gives(port
     # Past the gateway into the use cases (on this machine about a fifth of the answers are 2xx), not held at 429.
     assert sum(n for status, n in statuses.items() if status < 300) > answered / 20, statuses
     assert statuses[429] < answered / 10, statuses
-    assert not failures, "\n\n".join(f"{kind}\n{example}" for kind, example in failures.items())
+    assert not failures, failure_report(failures)

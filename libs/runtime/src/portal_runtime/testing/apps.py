@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +35,24 @@ async def serve_started(server: Any, port: int, sockets: list[Any] | None = None
             raise RuntimeError(f"the app did not start on port {port} (uvicorn exit {exc.code})") from None
         raise RuntimeError(f"the app stopped as it started on port {port}")
     return task
+
+
+def serve_in_thread(app: Any) -> tuple[Any, threading.Thread, str]:
+    """Runs ``app`` under uvicorn in a thread of its own until it has started, for blocking callers (schemathesis):
+    the server (set ``should_exit`` to stop it), its thread, and its URL."""
+    import uvicorn
+
+    from portal_runtime.testing.infra import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, f"the app did not start on port {port}"
+        time.sleep(0.02)
+    return server, thread, f"http://127.0.0.1:{port}"
 
 
 class Served:

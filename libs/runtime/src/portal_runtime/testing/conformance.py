@@ -1,0 +1,42 @@
+"""What the fuzzing tests hold every answer to (schemathesis): no server error but a 503 problem naming what is
+down, and only the status codes, content types and bodies the document gives for the operation (API.md: "no
+undocumented status codes"). Failures are kept one per kind (operation, status, what failed), with an example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def acceptable(response: Any) -> bool:
+    """Below 500, or a 503 problem naming the dependency that is down (an honest answer); nothing else 5xx is."""
+    if response.status_code < 500:
+        return True
+    content_type = response.headers.get("content-type") or []  # schemathesis lists each header's values
+    content_types = content_type if isinstance(content_type, list) else [content_type]
+    return response.status_code == 503 and any(t.startswith("application/problem+json") for t in content_types)
+
+
+def check_answer(label: str, case: Any, response: Any, failures: dict[str, str]) -> None:
+    """Records in ``failures`` what is wrong with ``response`` to ``case`` (of operation ``label``), if anything."""
+    kind = f"{label} -> {response.status_code}"
+    if not acceptable(response):
+        failures.setdefault(f"{kind}: server error ({response.headers.get('content-type')})", response.text[:500])
+        return
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except FailureGroup as exc:  # the checks that failed (a BaseExceptionGroup, not an Exception)
+        checks = ", ".join(sorted({str(error).splitlines()[0] for error in exc.exceptions}))
+        failures.setdefault(f"{kind}: {checks}", str(exc)[:1500])
+
+
+def failure_report(failures: dict[str, str]) -> str:
+    return "\n\n".join(f"{kind}\n{example}" for kind, example in failures.items())
