@@ -216,7 +216,7 @@ class RouteTable:
     def head_as_get(self, path: str) -> bool:
         """Whether a HEAD of ``path`` is to be answered as its GET without the body: the services (FastAPI) answer
         only the methods they declare, and none declares HEAD; the gateway sends them the GET."""
-        nodes = self._nodes(path)[1]
+        nodes = list(self._nodes(path)[1])
         return any("GET" in node.methods for node in nodes) and not any("HEAD" in node.methods for node in nodes)
 
     def match(self, method: str, path: str) -> RouteMatch:
@@ -225,11 +225,13 @@ class RouteTable:
         A path can fit several templates (``/v1/me/mfa/totp`` is ``POST /v1/me/mfa/totp`` and
         ``DELETE /v1/me/mfa/{method}``): the first, literal segments before parameters, that takes the method wins,
         as in the services' own routing; 405 only when none does, with every method the path takes in ``Allow``."""
-        segments, nodes = self._nodes(path)
-        for node in nodes:
+        segments, candidates = self._nodes(path)
+        nodes: list[_Node] = []
+        for node in candidates:  # lazily: the first template usually takes the method, the others are not sought
             op = node.methods.get(method)
             if op is not None:
                 return RouteMatch(op, op.path_params(segments))
+            nodes.append(node)
         if not nodes:
             raise NotFound(
                 f"There is no operation at {path}.", fr=f"Il n'y a aucune opération à {path}.", code="route_not_found"
@@ -241,13 +243,13 @@ class RouteTable:
             headers={"Allow": allow},
         )
 
-    def _nodes(self, path: str) -> tuple[list[str], list[_Node]]:
-        """The path's segments and the nodes of every template it fits, in order of precedence."""
+    def _nodes(self, path: str) -> tuple[list[str], Iterator[_Node]]:
+        """The path's segments and the nodes of every template it fits, in order of precedence (found as asked)."""
         segments = path[1:].split("/") if path.startswith("/") else []
         # Dot segments are refused: an HTTP client library would resolve them and reach another path.
         if not segments or "." in segments or ".." in segments:
-            return segments, []
-        return segments, list(_find(self._root, segments, 0))
+            return segments, iter(())
+        return segments, _find(self._root, segments, 0)
 
 
 def _find(node: _Node, segments: list[str], index: int) -> Iterator[_Node]:
