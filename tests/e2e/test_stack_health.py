@@ -52,12 +52,17 @@ async def test_a_service_problem_reaches_the_caller_in_french_through_the_gatewa
 
 
 async def test_an_oversized_target_or_header_section_is_refused_over_real_sockets(portal: Portal) -> None:
-    """uvicorn lets a 60 KB query or a 1 MB header through to the application; the gateway answers 414 / 431."""
+    """uvicorn lets a 60 KB query or a 1 MB header through to the application; the gateway answers 414 / 431, and
+    a head too large even to be read (past the edge protocol's backstop) is a 431 before the application runs."""
     long_target = await portal.client.get("/v1/businesses/lookup", params={"bn": "1" * 20_000})
     large_headers = await portal.client.get("/v1/oauth/jwks", headers={"x-padding": "p" * 100_000})
+    huge_headers = await portal.client.get("/v1/oauth/jwks", headers={"x-padding": "p" * 4_000_000})
     after = await portal.client.get("/v1/oauth/jwks")
 
     assert (long_target.status_code, long_target.json()["code"]) == (414, "uri_too_long")
     assert (large_headers.status_code, large_headers.json()["code"]) == (431, "request_header_fields_too_large")
     assert long_target.headers["content-type"] == large_headers.headers["content-type"] == "application/problem+json"
+    assert (huge_headers.status_code, huge_headers.headers["connection"]) == (431, "close")
+    assert huge_headers.json()["code"] == "request_header_fields_too_large"
+    assert huge_headers.json()["request_id"] == huge_headers.headers["x-request-id"]
     assert after.status_code == 200  # the connection pool and the gateway carry on

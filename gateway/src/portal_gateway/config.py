@@ -71,6 +71,9 @@ class Settings(PortalSettings):
     # and values: 431 `request_header_fields_too_large` beyond); see portal_gateway.headlimit.
     max_url_bytes: int = Field(default=8 * 1024, ge=256)
     max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    # A request's line and headers must arrive within this many seconds of the connection or of the request's first
+    # byte (408 `request_timeout`; a connection that sent nothing is closed); see portal_gateway.edge.
+    request_head_timeout_s: float = Field(default=20.0, gt=0)
     # The largest request body accepted (413 problem `payload_too_large` beyond; see portal_gateway.bodylimit).
     max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     # gzip for callers that accept it (portal_gateway.compression): text answers from this size on, at this zlib

@@ -93,6 +93,22 @@ class HeaderFieldsTooLarge(PortalError):
         )
 
 
+class RequestTimeout(PortalError):
+    status, code, title, title_fr = 408, "request_timeout", "Request not received in time", "Requête non reçue à temps"
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"The request's line and headers did not all arrive within {timeout_s:g} s of its first byte (or of the "
+            "connection); the connection is closed.",
+            fr=f"La ligne de requête et les en-têtes ne sont pas tous arrivés dans les {timeout_s:g} s suivant leur "
+            "premier octet (ou la connexion); la connexion est fermée.",
+            remediation="Send each request's head at once, on a new connection if this one was closed.",
+            remediation_fr="Envoyez l'en-tête de chaque requête d'un seul tenant, sur une nouvelle connexion si "
+            "celle-ci a été fermée.",
+            timeout_s=timeout_s,
+        )
+
+
 class UpstreamUnavailable(ServiceUnavailable):
     """A component cannot be reached (connection refused, connect timeout, pool exhausted)."""
 

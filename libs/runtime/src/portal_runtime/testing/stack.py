@@ -98,10 +98,12 @@ def _reserve_port() -> socket.socket:
     return sock
 
 
-async def _serve(app: Any, sock: socket.socket) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+async def _serve(app: Any, sock: socket.socket, http: Any = "auto") -> tuple[uvicorn.Server, asyncio.Task[None]]:
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False, http=http
+        )
     )
     return server, await serve_started(server, port, [sock])
 
@@ -148,6 +150,7 @@ async def running_portal(
             app = importlib.import_module(f"{package}.main").create_app(settings)
             apps[name] = app
             servers[name] = await _serve(app, sockets[name])
+        from portal_gateway.__main__ import uvicorn_options
         from portal_gateway.config import Settings as GatewaySettings
         from portal_gateway.main import create_app as create_gateway
 
@@ -162,7 +165,10 @@ async def running_portal(
             **gateway_settings,
         )
         apps["gateway"] = create_gateway(gateway_settings)
-        servers["gateway"] = await _serve(apps["gateway"], sockets["gateway"])
+        # Served as `python -m portal_gateway` serves it: with the edge protocol (portal_gateway.edge).
+        servers["gateway"] = await _serve(
+            apps["gateway"], sockets["gateway"], uvicorn_options(gateway_settings)["http"]
+        )
         async with httpx.AsyncClient(base_url=urls["gateway"], timeout=15) as client:
             yield Portal(gateway=urls["gateway"], client=client, urls=urls, apps=apps, servers=servers)
     finally:
