@@ -171,8 +171,15 @@ def serve(name: str, config_json: str, port: int, cpu: int) -> None:
 
     pin(cpu)
     logging.basicConfig(level=logging.WARNING)
-    app = component_app(name, json.loads(config_json))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = json.loads(config_json)
+    app = component_app(name, config)
+    options: dict[str, Any] = {}
+    if name == "gateway":  # served as `python -m portal_gateway` serves it: with the edge protocol
+        from portal_gateway.__main__ import uvicorn_options
+        from portal_gateway.config import Settings as GatewaySettings
+
+        options["http"] = uvicorn_options(GatewaySettings(**config))["http"]
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **options)
 
 
 class Processes:
