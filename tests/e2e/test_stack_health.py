@@ -1,6 +1,12 @@
+import asyncio
+import json
+import time
+from urllib.parse import urlparse
+
 import pytest
 
-from portal_runtime.testing.stack import SERVICES, Portal
+from portal_runtime.testing.infra import PostgresServer, TansuBroker
+from portal_runtime.testing.stack import SERVICES, Portal, running_portal
 
 pytestmark = pytest.mark.integration
 
@@ -66,3 +72,29 @@ async def test_an_oversized_target_or_header_section_is_refused_over_real_socket
     assert huge_headers.json()["code"] == "request_header_fields_too_large"
     assert huge_headers.json()["request_id"] == huge_headers.headers["x-request-id"]
     assert after.status_code == 200  # the connection pool and the gateway carry on
+
+
+async def test_a_stalled_body_is_a_408_and_frees_the_services_connection(
+    postgres: PostgresServer, tansu: TansuBroker
+) -> None:
+    """A client announces a body and stops sending it. The gateway streams bodies to the service as they come, so
+    before the body timeout the request held a connection to identity for as long as the client liked; with one
+    connection per service, identity was then out of reach for everyone. Now the stalled request gets a 408 and its
+    connection to identity is freed for the next caller."""
+    async with running_portal(postgres, tansu, request_body_timeout_s=1.0, connections_per_upstream=1) as portal:
+        gateway = urlparse(portal.gateway)
+        reader, writer = await asyncio.open_connection(gateway.hostname, gateway.port)
+        head = b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        writer.write(head + b'{"username": "stalled-e2e", ')
+        started = time.monotonic()
+        answer = await asyncio.wait_for(reader.read(65536), 15)
+        waited = time.monotonic() - started
+        writer.close()
+        after = await portal.client.post("/v1/users", json={"username": "x"}, timeout=5)
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    problem = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert status_line.startswith(b"HTTP/1.1 408 ")
+    assert (problem["code"], problem["part"]) == ("request_timeout", "body")
+    assert 0.9 < waited < 5
+    assert (after.status_code, after.json()["code"]) == (422, "validation_failed")  # identity answered it

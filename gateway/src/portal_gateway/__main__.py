@@ -18,11 +18,17 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level.lower(),
         "access_log": False,  # costs ~25% throughput; the gateway's own JSON access log says more
         "server_header": False,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
         # The gateway is the public edge: X-Forwarded-* is believed only from configured load balancers.
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
         # uvicorn's httptools protocol, with a bound on a request head's time and size (portal_gateway.edge).
-        "http": edge_protocol(settings.max_url_bytes, settings.max_header_bytes, settings.request_head_timeout_s),
+        "http": edge_protocol(
+            settings.max_url_bytes,
+            settings.max_header_bytes,
+            settings.request_head_timeout_s,
+            settings.request_body_timeout_s,
+        ),
     }
 
 

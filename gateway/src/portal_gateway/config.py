@@ -74,6 +74,13 @@ class Settings(PortalSettings):
     # A request's line and headers must arrive within this many seconds of the connection or of the request's first
     # byte (408 `request_timeout`; a connection that sent nothing is closed); see portal_gateway.edge.
     request_head_timeout_s: float = Field(default=20.0, gt=0)
+    # A request's body may pause at most this long between two reads (408 `request_timeout`; the request is
+    # abandoned, its service connection freed); see portal_gateway.edge.
+    request_body_timeout_s: float = Field(default=30.0, gt=0)
+    # On SIGTERM the gateway stops accepting and lets requests in flight finish for at most this long, then closes
+    # what is left (uvicorn's default waits for ever: one stalled client would hold a rollout). Below Kubernetes'
+    # default terminationGracePeriodSeconds (30).
+    shutdown_grace_s: float = Field(default=20.0, gt=0)
     # The largest request body accepted (413 problem `payload_too_large` beyond; see portal_gateway.bodylimit).
     max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     # gzip for callers that accept it (portal_gateway.compression): text answers from this size on, at this zlib

@@ -1,9 +1,10 @@
-"""The gateway's HTTP/1.1 connection handling: uvicorn's, with a bound on how long and how large a request head may be.
+"""The gateway's HTTP/1.1 connections: uvicorn's, with bounds on how long and how large a request head may be and on
+how long a body may stall.
 
-The gateway is the public edge, and uvicorn (httptools) bounds neither. Measured with uvicorn 0.54: a connection that
-sends nothing, or half a request head, is held open for ever (its keep-alive timeout is armed only after a
-response), and a 20 MB header reaches the application, buffered first by the parser. A few clients could hold every
-file descriptor, or the memory, of a gateway replica. :class:`EdgeHttpProtocol` adds what a reverse proxy would:
+The gateway is the public edge, and uvicorn (httptools) bounds none of these. Measured with uvicorn 0.54: a
+connection that sends nothing, or half a request head, is held open for ever (its keep-alive timeout is armed only
+after a response), and a 20 MB header reaches the application, buffered first by the parser. A few clients could hold
+every file descriptor, or the memory, of a gateway replica. :class:`EdgeHttpProtocol` adds what a reverse proxy would:
 
 - **A head timeout** (``GATEWAY_REQUEST_HEAD_TIMEOUT_S``, 20 s): from the connection, or from the first byte of the
   next request on a kept-alive one, the head (request line and headers) must be complete within it. A connection that
@@ -14,13 +15,20 @@ file descriptor, or the memory, of a gateway replica. :class:`EdgeHttpProtocol` 
   not the limit users meet: any head that :class:`portal_gateway.headlimit.RequestHeadLimits` accepts passes it
   (every header line costs at most 4 bytes more than the name and value that limit counts, ``a:\\r\\n``), so the
   usual 414/431 answers, logged and counted, keep coming from there.
+- **A body timeout** (``GATEWAY_REQUEST_BODY_TIMEOUT_S``, 30 s): once a request's head is in, its body may pause
+  at most this long between two reads. Measured before: a client that announced a body and stopped sending held its
+  connection, and the gateway's connection to the service the body was streamed to, for as long as it liked (no
+  answer after 40 s); a few such clients could take a service's whole upstream pool. Now the request gets a 408
+  ``request_timeout`` (``part: "body"``) and its app sees the client gone: a proxied body is abandoned and its
+  upstream connection freed. Time the gateway itself is not reading (the app or the service behind it is slower
+  than the client, so reading is paused) or the client waits for its ``100 Continue`` does not count.
 
-Both answers are written on the socket as the problem documents the application would render
+All these answers are written on the socket as the problem documents the application would render
 (``application/problem+json``, in English: the head that would say otherwise is not trusted) with an
 ``X-Request-Id``, and are logged; the connection is then closed after a short linger (so that a client still sending
 reads the answer rather than a reset). If an earlier response on the connection is still being sent (pipelining), the
-connection is closed without one rather than interleaving.
-Bodies are bounded elsewhere (``portal_gateway.bodylimit``).
+connection is closed without one rather than interleaving. Body sizes are bounded elsewhere
+(``portal_gateway.bodylimit``).
 """
 
 from __future__ import annotations
@@ -44,13 +52,14 @@ def head_backstop_bytes(max_url_bytes: int, max_header_bytes: int) -> int:
 
 
 class EdgeHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a head timeout and a head size bound (see the module docstring).
+    """uvicorn's httptools protocol with a head timeout, a head size bound and a body timeout (module docstring).
 
     Configured through class attributes: :func:`edge_protocol` makes a subclass with the gateway's settings, which
     is what uvicorn's ``http=`` takes."""
 
     max_head_bytes: int = head_backstop_bytes(8 * 1024, 32 * 1024)
     head_timeout_s: float = 20.0
+    body_timeout_s: float = 30.0
     linger_s: float = 2.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -58,6 +67,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._reading_head = True  # between a message's end (or the connection) and its next head's end
         self._head_bytes = 0
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._body_read_at = 0.0  # when the current request's body last moved (or could not, through no fault of its)
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -66,6 +77,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -87,9 +99,17 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._reading_head = False
         self._cancel_head_timer()
         super().on_headers_complete()
+        if self.cycle is not None and _has_body(self.headers):
+            self._body_read_at = self.loop.time()
+            self._body_timer = self.loop.call_later(self.body_timeout_s, self._body_timed_out)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_read_at = self.loop.time()
+        super().on_body(body)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._cancel_body_timer()
         self._reading_head = True
         self._head_bytes = 0
 
@@ -101,6 +121,27 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
 
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        cycle = self.cycle
+        if self.transport.is_closing() or cycle is None or cycle.response_complete:
+            return  # answered already: the end of the message is uvicorn's business
+        now = self.loop.time()
+        if self.flow.read_paused or cycle.waiting_for_100_continue:
+            # The gateway is not reading (the app, or the service behind it, is slower than the client) or the
+            # client waits for its 100 Continue: the client is not the one stalling.
+            self._body_read_at = now
+        idle = now - self._body_read_at
+        if idle < self.body_timeout_s:
+            self._body_timer = self.loop.call_later(self.body_timeout_s - idle, self._body_timed_out)
+            return
+        self._refuse(RequestTimeout(self.body_timeout_s, body=True), "request body stalled", current=True)
+
     def _head_timed_out(self) -> None:
         self._head_timer = None
         if self.transport.is_closing():
@@ -110,8 +151,11 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             return
         self._refuse(RequestTimeout(self.head_timeout_s), "request head not complete in time")
 
-    def _refuse(self, error: PortalError, why: str) -> None:
+    def _refuse(self, error: PortalError, why: str, *, current: bool = False) -> None:
+        """Answers ``error`` and closes. ``current``: the request being read is the one refused (its app, which
+        may be waiting for the body, is told the client is gone); else a request is refused before it began."""
         self._cancel_head_timer()
+        self._cancel_body_timer()
         self._reading_head = False  # nothing more is read from this connection
         if self.transport.is_closing():
             return
@@ -125,9 +169,15 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             request_id,
         )
         self._refused = True
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.transport.close()  # an answer is on its way: no second one in its middle
-            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.response_started or not current:
+                self.transport.close()  # an answer is on its way: no second one in its middle
+                return
+            # The app sees the client gone (receive() answers http.disconnect: a proxied body is abandoned and its
+            # upstream connection freed); whatever it answers now is dropped.
+            cycle.disconnected = True
+            cycle.message_event.set()
         # A lingering close, as reverse proxies do: closing at once with the client's bytes unread would reset the
         # connection, and the client, still sending, would lose the answer. The write side is shut after the answer;
         # what still comes is dropped for LINGER_S at most, then the connection is closed.
@@ -135,6 +185,16 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(self.linger_s, self.transport.close)
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request announces a body (chunked, or a non-zero Content-Length)."""
+    for name, value in headers:
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+        if name == b"transfer-encoding":
+            return True
+    return False
 
 
 def problem_bytes(error: PortalError, request_id: str) -> bytes:
@@ -150,10 +210,13 @@ def problem_bytes(error: PortalError, request_id: str) -> bytes:
     return b"".join(head) + bytes(response.body)
 
 
-def edge_protocol(max_url_bytes: int, max_header_bytes: int, head_timeout_s: float) -> type[EdgeHttpProtocol]:
+def edge_protocol(
+    max_url_bytes: int, max_header_bytes: int, head_timeout_s: float, body_timeout_s: float = 30.0
+) -> type[EdgeHttpProtocol]:
     """The protocol class for uvicorn's ``http=``, bound to these limits."""
-    return type(
-        "ConfiguredEdgeHttpProtocol",
-        (EdgeHttpProtocol,),
-        {"max_head_bytes": head_backstop_bytes(max_url_bytes, max_header_bytes), "head_timeout_s": head_timeout_s},
-    )
+    limits = {
+        "max_head_bytes": head_backstop_bytes(max_url_bytes, max_header_bytes),
+        "head_timeout_s": head_timeout_s,
+        "body_timeout_s": body_timeout_s,
+    }
+    return type("ConfiguredEdgeHttpProtocol", (EdgeHttpProtocol,), limits)

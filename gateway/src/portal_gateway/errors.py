@@ -96,16 +96,26 @@ class HeaderFieldsTooLarge(PortalError):
 class RequestTimeout(PortalError):
     status, code, title, title_fr = 408, "request_timeout", "Request not received in time", "Requête non reçue à temps"
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, *, body: bool = False) -> None:
+        if body:
+            detail = f"The request's body stopped arriving: nothing came for {timeout_s:g} s. Nothing was done."
+            detail_fr = f"Le corps de la requête a cessé d'arriver : rien pendant {timeout_s:g} s. Rien n'a été fait."
+        else:
+            detail = (
+                f"The request's line and headers did not all arrive within {timeout_s:g} s of its first byte (or of "
+                "the connection)."
+            )
+            detail_fr = (
+                f"La ligne de requête et les en-têtes ne sont pas tous arrivés dans les {timeout_s:g} s suivant leur "
+                "premier octet (ou la connexion)."
+            )
         super().__init__(
-            f"The request's line and headers did not all arrive within {timeout_s:g} s of its first byte (or of the "
-            "connection); the connection is closed.",
-            fr=f"La ligne de requête et les en-têtes ne sont pas tous arrivés dans les {timeout_s:g} s suivant leur "
-            "premier octet (ou la connexion); la connexion est fermée.",
-            remediation="Send each request's head at once, on a new connection if this one was closed.",
-            remediation_fr="Envoyez l'en-tête de chaque requête d'un seul tenant, sur une nouvelle connexion si "
-            "celle-ci a été fermée.",
+            detail + " The connection is closed.",
+            fr=detail_fr + " La connexion est fermée.",
+            remediation="Send the request again, on a new connection, without pausing in its middle.",
+            remediation_fr="Renvoyez la requête, sur une nouvelle connexion, sans pause en son milieu.",
             timeout_s=timeout_s,
+            part="body" if body else "head",
         )
 
 

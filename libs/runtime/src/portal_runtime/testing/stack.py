@@ -98,11 +98,11 @@ def _reserve_port() -> socket.socket:
     return sock
 
 
-async def _serve(app: Any, sock: socket.socket, http: Any = "auto") -> tuple[uvicorn.Server, asyncio.Task[None]]:
+async def _serve(app: Any, sock: socket.socket, **options: Any) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False, http=http
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False, **options
         )
     )
     return server, await serve_started(server, port, [sock])
@@ -165,9 +165,13 @@ async def running_portal(
             **gateway_settings,
         )
         apps["gateway"] = create_gateway(gateway_settings)
-        # Served as `python -m portal_gateway` serves it: with the edge protocol (portal_gateway.edge).
+        # Served as `python -m portal_gateway` serves it: the edge protocol (portal_gateway.edge), a shutdown grace.
+        served_as = uvicorn_options(gateway_settings)
         servers["gateway"] = await _serve(
-            apps["gateway"], sockets["gateway"], uvicorn_options(gateway_settings)["http"]
+            apps["gateway"],
+            sockets["gateway"],
+            http=served_as["http"],
+            timeout_graceful_shutdown=served_as["timeout_graceful_shutdown"],
         )
         async with httpx.AsyncClient(base_url=urls["gateway"], timeout=15) as client:
             yield Portal(gateway=urls["gateway"], client=client, urls=urls, apps=apps, servers=servers)
