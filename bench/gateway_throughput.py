@@ -25,17 +25,25 @@ share of the cores the machine leaves it, and with all of them the whole CPU bud
 requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s". Results go to
 ``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24, sixth session of the day; the JSON has the numbers). VMs differ from session to session (the
+Findings (2026-11-24; the JSON has the numbers of the eighth session's run). VMs differ from session to session (the
 bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a request in the fourth session, 11,500 at 0.087 ms in this one):
 compare ratios and CPU per request, not rates, across sessions.
 
-- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): the p99 is met, the ratio is
-  not. Through the gateway with the decision cache, as deployed: 2,170 against 11,467 req/s = 19% of the bare app,
-  p99 38 ms (pinned: 17%, p99 38 ms). Per request the gateway spends 0.38 ms of CPU, delegation 0.38 ms,
-  PostgreSQL 0.09 ms, against the bare app's 0.087 ms. Earlier sessions: 20% (fourth), 16%, 5% at the start of the
-  day; p99 108-121 ms in the fourth session.
-- The bound: the upstream read alone, without the gateway, reaches 24% of the bare app (2,615 req/s; 22-26% in
-  every session). One uvicorn worker of delegation spends 0.37 ms of CPU on it (FastAPI's routing, dependencies
+- Eighth session (this JSON): the gateway is now served as ``python -m portal_gateway`` serves it (the edge
+  protocol bounding request heads and stalled bodies, no X-Forwarded-* parsing). The VM was slower than in the
+  sixth session (delegation, unchanged, 0.41 against 0.37 ms a read; the bare app 0.090 against 0.087): 1,844
+  against 11,055 req/s = 17% of the bare app, p99 51 ms (second run 48 ms; pinned 15%, p99 49 ms); gateway 0.44 ms
+  of CPU a read, delegation 0.42, PostgreSQL 0.11. The edge protocol itself, measured alone on the hello-world app
+  in one session (3 alternating runs each): 99.1 us of CPU a request with uvicorn's protocol, 100.7 us with it,
+  i.e. ~2 us, under 1% of the gateway's share.
+- Targets (gateway >= 30% of the bare app's req/s, p99 < 50 ms at 64 connections): neither is met in this run (the
+  p99 was in the sixth: 38 ms); the ratio never was. Sixth session: through the gateway with the decision cache,
+  as deployed: 2,170 against 11,467 req/s = 19% of the bare app, p99 38 ms (pinned: 17%, p99 38 ms). Per request
+  the gateway spent 0.38 ms of CPU, delegation 0.38 ms, PostgreSQL 0.09 ms, against the bare app's 0.087 ms.
+  Earlier sessions: 20% (fourth), 16%, 5% at the start of the day; p99 108-121 ms in the fourth session.
+- The bound: the upstream read alone, without the gateway, reaches 21-24% of the bare app (2,615 req/s in the
+  sixth session, 2,336 in the eighth; 21-26% in every session).
+  One uvicorn worker of delegation spends 0.37 ms of CPU on it (FastAPI's routing, dependencies
   and serialisation, the context check, the asyncpg read) against the bare app's 0.087 ms, so no gateway in front
   of it can make 30%. With two processes on the two cores the budget is CPU in all: a proxied read costs 0.87 ms
   (gateway 0.38, delegation 0.38, PostgreSQL 0.09, wrk 0.02); 30% of the bare app would need 0.58 ms.
@@ -58,6 +66,10 @@ compare ratios and CPU per request, not rates, across sessions.
 - What is left is spread thin: in the gateway, uvloop/uvicorn and starlette's response (~45% together), aiohttp's
   client (~25%), the access log (~9%), the authorizer (~9%); in delegation, FastAPI's dependency resolution (~24%,
   spread over its own lines), uvicorn's send, the database read (~16%). Each further cut found is a few percent.
+  Eighth session, measured in process on PostgreSQL (5,000 sequential reads of the grant query): asyncpg's
+  ``fetch`` on a held connection 42 us of CPU, through the SQLAlchemy pool checkout and return as ``DriverQuery``
+  does 80 us (the checkout and return alone 23 us): a dedicated driver pool would save ~40 us of delegation's
+  ~400, about 5% of the path.
 """
 
 from __future__ import annotations
@@ -173,13 +185,15 @@ def serve(name: str, config_json: str, port: int, cpu: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     config = json.loads(config_json)
     app = component_app(name, config)
-    options: dict[str, Any] = {}
-    if name == "gateway":  # served as `python -m portal_gateway` serves it: with the edge protocol
+    options: dict[str, Any] = {"access_log": False}
+    if name == "gateway":
+        # Served as `python -m portal_gateway` serves it: the edge protocol, no Server header, X-Forwarded-* not
+        # read (no trusted proxies configured).
         from portal_gateway.__main__ import uvicorn_options
         from portal_gateway.config import Settings as GatewaySettings
 
-        options["http"] = uvicorn_options(GatewaySettings(**config))["http"]
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **options)
+        options = uvicorn_options(GatewaySettings(**config))
+    uvicorn.run(app, **(options | {"host": "127.0.0.1", "port": port, "log_level": "warning"}))
 
 
 class Processes:
