@@ -68,7 +68,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
-        self._body_read_at = 0.0  # when the current request's body last moved (or could not, through no fault of its)
+        self._body_read_at = 0.0  # when the current body last moved (or was held up by the gateway, not the client)
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -180,7 +180,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         # A lingering close, as reverse proxies do: closing at once with the client's bytes unread would reset the
         # connection, and the client, still sending, would lose the answer. The write side is shut after the answer;
-        # what still comes is dropped for LINGER_S at most, then the connection is closed.
+        # what still comes is dropped for linger_s at most, then the connection is closed.
         self.transport.write(problem_bytes(error, request_id))
         if self.transport.can_write_eof():
             self.transport.write_eof()
