@@ -22,7 +22,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # The gateway is the public edge: X-Forwarded-* is believed only from configured load balancers.
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
-        # uvicorn's httptools protocol, with a bound on a request head's time and size (portal_gateway.edge).
+        # uvicorn's httptools protocol, bounding request heads (time, size) and stalled bodies (portal_gateway.edge).
         "http": edge_protocol(
             settings.max_url_bytes,
             settings.max_header_bytes,
