@@ -422,6 +422,22 @@ async def test_a_published_delegation_event_drops_the_cached_decision_within_a_s
 
 
 @pytest.mark.integration
+async def test_the_feed_joins_its_group_with_the_deployed_session_timeout(
+    tansu: TansuBroker, publisher: KafkaPublisher
+) -> None:
+    """With the defaults `make run` and deployments use (a 10 s session), not the tests' short one: Tansu answers a
+    group join after about half the session timeout, and a request timeout shorter than that (it was 5 s) failed
+    every join, for ever, so the cache never served (found in `make run`'s log)."""
+    registry, cache = CollectorRegistry(), DecisionCache(5.0, 100)
+    feed = InvalidationFeed(FeedSettings(tansu.bootstrap, TOPIC), cache, DecisionCacheMetrics(registry))
+    feed.start()
+    try:
+        await wait_for(feed.is_current, within=25)
+    finally:
+        await feed.stop()
+
+
+@pytest.mark.integration
 async def test_the_gateway_reflects_a_revocation_within_a_second(
     tansu: TansuBroker,
     publisher: KafkaPublisher,

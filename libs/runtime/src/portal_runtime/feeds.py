@@ -81,6 +81,7 @@ class CurrentFeed:
     def new_consumer(self) -> AIOKafkaConsumer:
         """The consumer of each connection: by default this replica's own group, starting from the end."""
         s = self._settings
+        rebalance_timeout_ms = max(s.session_timeout_ms * 3 // 2, 1500)
         return AIOKafkaConsumer(
             s.topic,
             bootstrap_servers=s.bootstrap_servers,
@@ -90,9 +91,12 @@ class CurrentFeed:
             auto_offset_reset="latest",
             session_timeout_ms=s.session_timeout_ms,
             heartbeat_interval_ms=s.heartbeat_interval_ms,
-            rebalance_timeout_ms=max(s.session_timeout_ms * 3 // 2, 1500),
+            rebalance_timeout_ms=rebalance_timeout_ms,
             metadata_max_age_ms=1_000,  # notice the topic soon when it is created after the reader starts
-            request_timeout_ms=5_000,
+            # A join may take the whole rebalance timeout (Tansu answers one after about half the session timeout),
+            # and aiokafka gives it no more than any request: shorter, every join times out and is retried for ever
+            # (as Kafka's own client does, the rebalance timeout and 5 s).
+            request_timeout_ms=rebalance_timeout_ms + 5_000,
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
 
