@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,8 +16,10 @@ from delegation.decisions.live import live_index
 from delegation.roles import Role, scopes_for
 from portal_contracts.events import BusinessRegistered
 from portal_runtime.bus import InMemoryBus
+from portal_runtime.clock import business_today, system_clock
 from portal_runtime.messaging import EventRecord, topic_for
 from portal_runtime.service import ServiceRuntime
+from portal_runtime.settings import ServiceSettings
 
 BN = "123456782"
 OTHER_BN = "100000009"
@@ -165,7 +167,10 @@ def numbered_bn(n: int) -> str:
 
 
 def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    """The day ``days`` after the service's business day (its ``business_timezone``, Toronto by default), not the
+    machine's: from midnight UTC to midnight in Toronto they differ, and "today" was then tomorrow to the service."""
+    today = business_today(system_clock, ServiceSettings.model_fields["business_timezone"].default)
+    return (today + timedelta(days=days)).isoformat()
 
 
 class Relationships:
