@@ -69,6 +69,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._body_read_at = 0.0  # when the current body last moved (or was held up by the gateway, not the client)
+        self._body_held = False  # whether the gateway held the body up at the timer's last look
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -101,6 +102,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None and _has_body(self.headers):
             self._body_read_at = self.loop.time()
+            self._body_held = False
             self._body_timer = self.loop.call_later(self.body_timeout_s, self._body_timed_out)
 
     def on_body(self, body: bytes) -> None:
@@ -132,10 +134,13 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing() or cycle is None or cycle.response_complete:
             return  # answered already: the end of the message is uvicorn's business
         now = self.loop.time()
-        if self.flow.read_paused or cycle.waiting_for_100_continue:
+        held = self.flow.read_paused or cycle.waiting_for_100_continue
+        if held or self._body_held:
             # The gateway is not reading (the app, or the service behind it, is slower than the client) or the
-            # client waits for its 100 Continue: the client is not the one stalling.
+            # client waits for its 100 Continue: the client is not the one stalling. Nor was it if that ended since
+            # the last look (the 100 Continue may have gone out just now): it gets a whole timeout from here.
             self._body_read_at = now
+        self._body_held = held
         idle = now - self._body_read_at
         if idle < self.body_timeout_s:
             self._body_timer = self.loop.call_later(self.body_timeout_s - idle, self._body_timed_out)
