@@ -87,14 +87,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if not self._reading_head:
             super().data_received(data)
             return
-        if self._head_timer is None:  # the first bytes of a request on a kept-alive connection
-            self._arm_head_timer()
         # Counted before the parser sees them, judged after: a chunk may end the head and carry a body on (that
         # message's end starts the next head's count at 0). The bound holds to within one read (256 KiB at most).
         self._head_bytes += len(data)
         super().data_received(data)
-        if self._reading_head and self._head_bytes > self.max_head_bytes:
+        if not self._reading_head or self._head_bytes == 0:
+            return  # the head is in (or a whole message was): nothing to time
+        if self._head_bytes > self.max_head_bytes:
             self._refuse(HeaderFieldsTooLarge(self._head_bytes, self.max_head_bytes), "request head too large")
+        elif self._head_timer is None:
+            # Part of a head on a kept-alive connection: its clock starts. A head that comes whole in one read,
+            # the usual case, never sets a timer.
+            self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
         self._reading_head = False
