@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ async def test_expiry_by_the_job_is_seen_at_once(portal: Portal) -> None:
     assert role_of(await decided(portal, "sp-bam")) == "proxy_bam"
     # the job runs as if on the expiry date (the decision still asks with today's date: only the job's
     # change can make it expired)
-    expired = await expire_relationships(portal.runtime, date.today() + timedelta(days=10))
+    expired = await expire_relationships(portal.runtime, date.fromisoformat(in_days(10)))
     assert len(expired) == 1
     assert role_of(await decided(portal, "sp-bam")) == "expired"
 
