@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import uvicorn
 
 from portal_gateway.__main__ import uvicorn_options
 from portal_gateway.config import Settings
 from portal_gateway.edge import EdgeHttpProtocol, edge_protocol, head_backstop_bytes
+from portal_gateway.edge_metrics import EdgeRefusals
+from portal_gateway.main import create_app
 from portal_runtime.testing.apps import serve_started
 from portal_runtime.testing.infra import free_port
 
+if TYPE_CHECKING:
+    from portal_gateway.tests.conftest import Stack
+
+StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 URL_LIMIT = 1024
 HEADER_LIMIT = 2048
 BACKSTOP = head_backstop_bytes(URL_LIMIT, HEADER_LIMIT)
@@ -351,3 +359,60 @@ def test_the_gateway_is_served_with_the_edge_protocol_and_its_settings() -> None
         7.5,
         12.5,
     )
+
+
+async def test_the_gateways_refusals_at_its_edge_are_counted_by_reason(make_stack: StackFactory) -> None:
+    """The real gateway app under uvicorn as ``python -m portal_gateway`` serves it: what its connections refuse
+    before the app has a request never reaches the access log or the latency histograms, so it has its own counter
+    (the app hands it to the connections in its lifespan state)."""
+    async with make_stack() as stack:
+        settings = stack.settings.model_copy(
+            update={"max_url_bytes": URL_LIMIT, "max_header_bytes": HEADER_LIMIT}
+            | {"request_head_timeout_s": TIMEOUT_S, "request_body_timeout_s": TIMEOUT_S}
+        )
+        port = free_port()
+        options = uvicorn_options(settings) | {"host": "127.0.0.1", "port": port, "log_level": "critical"}
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, transport=stack.transport), **options))
+        task = await serve_started(server, port)
+        try:
+            refused = {"before": await edge_refusals(port)}
+            # idle_connection: nothing sent.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await closed(reader, TIMEOUT_S * 5)
+            writer.close()
+            # head_timeout, twice: half a head.
+            for _ in range(2):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                assert (await read_response(reader))[0] == 408
+                writer.close()
+            # head_too_large.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (BACKSTOP + 1))
+            assert (await read_response(reader))[0] == 431
+            writer.close()
+            # body_timeout: a sign-up (proxied to identity, its body streamed) whose body stops coming.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            head = b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            writer.write(head + b'Content-Length: 100\r\n\r\n{"username":')
+            status, _headers, body = await read_response(reader)
+            assert (status, json.loads(body)["part"]) == (408, "body")
+            writer.close()
+            refused["after"] = await edge_refusals(port)
+        finally:
+            server.should_exit = True
+            await task
+
+    assert refused["before"] == dict.fromkeys(EdgeRefusals.REASONS, 0.0)  # every series there from the start
+    assert refused["after"] == {"idle_connection": 1.0, "head_timeout": 2.0, "head_too_large": 1.0} | {
+        "body_timeout": 1.0
+    }
+
+
+async def edge_refusals(port: int) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        text = (await client.get("/metrics")).text
+    return {
+        reason: float(value)
+        for reason, value in re.findall(r'^gateway_edge_refusals_total\{reason="(\w+)"\} (\S+)$', text, re.M)
+    }

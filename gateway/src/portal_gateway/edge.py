@@ -27,8 +27,9 @@ All these answers are written on the socket as the problem documents the applica
 (``application/problem+json``, in English: the head that would say otherwise is not trusted) with an
 ``X-Request-Id``, and are logged; the connection is then closed after a short linger (so that a client still sending
 reads the answer rather than a reset). If an earlier response on the connection is still being sent (pipelining), the
-connection is closed without one rather than interleaving. Body sizes are bounded elsewhere
-(``portal_gateway.bodylimit``).
+connection is closed without one rather than interleaving. Each is counted in ``gateway_edge_refusals_total``
+by reason (:class:`portal_gateway.edge_metrics.EdgeRefusals`, which the app puts in its lifespan state), as is a
+silent connection closed. Body sizes are bounded elsewhere (``portal_gateway.bodylimit``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from portal_gateway.edge_metrics import EDGE_REFUSALS_STATE, EdgeRefusalReason, EdgeRefusals
 from portal_gateway.errors import HeaderFieldsTooLarge, RequestTimeout
 from portal_runtime.problems import PortalError, portal_error_response
 from portal_runtime.requestid import current_request_id, new_request_id
@@ -94,7 +96,9 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if not self._reading_head or self._head_bytes == 0:
             return  # the head is in (or a whole message was): nothing to time
         if self._head_bytes > self.max_head_bytes:
-            self._refuse(HeaderFieldsTooLarge(self._head_bytes, self.max_head_bytes), "request head too large")
+            self._refuse(
+                HeaderFieldsTooLarge(self._head_bytes, self.max_head_bytes), "request head too large", "head_too_large"
+            )
         elif self._head_timer is None:
             # Part of a head on a kept-alive connection: its clock starts. A head that comes whole in one read,
             # the usual case, never sets a timer.
@@ -149,18 +153,26 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if idle < self.body_timeout_s:
             self._body_timer = self.loop.call_later(self.body_timeout_s - idle, self._body_timed_out)
             return
-        self._refuse(RequestTimeout(self.body_timeout_s, body=True), "request body stalled", current=True)
+        self._refuse(
+            RequestTimeout(self.body_timeout_s, body=True), "request body stalled", "body_timeout", current=True
+        )
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
         if self.transport.is_closing():
             return
         if self._head_bytes == 0:  # nothing asked: nobody to answer
+            self._count("idle_connection")
             self.transport.close()
             return
-        self._refuse(RequestTimeout(self.head_timeout_s), "request head not complete in time")
+        self._refuse(RequestTimeout(self.head_timeout_s), "request head not complete in time", "head_timeout")
 
-    def _refuse(self, error: PortalError, why: str, *, current: bool = False) -> None:
+    def _count(self, reason: EdgeRefusalReason) -> None:
+        refusals = self.app_state.get(EDGE_REFUSALS_STATE)
+        if isinstance(refusals, EdgeRefusals):  # absent when the app served is not the gateway's (tests)
+            refusals.refused(reason)
+
+    def _refuse(self, error: PortalError, why: str, reason: EdgeRefusalReason, *, current: bool = False) -> None:
         """Answers ``error`` and closes. ``current``: the request being read is the one refused (its app, which
         may be waiting for the body, is told the client is gone); else a request is refused before it began."""
         self._cancel_head_timer()
@@ -168,6 +180,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._reading_head = False  # nothing more is read from this connection
         if self.transport.is_closing():
             return
+        self._count(reason)
         request_id = new_request_id()
         logger.warning(
             "%s: %s %s from %s (request id %s)",

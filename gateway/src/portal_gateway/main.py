@@ -34,7 +34,7 @@ from portal_gateway.decision_cache import (
 from portal_gateway.decisions import DecisionClient, DecisionSource
 from portal_gateway.devportal import StaticBody, devportal_router
 from portal_gateway.docs import aggregate_openapi
-from portal_gateway.edge_metrics import UpstreamErrors
+from portal_gateway.edge_metrics import EDGE_REFUSALS_STATE, EdgeRefusals, UpstreamErrors
 from portal_gateway.errors import GatewayInternalError, MethodNotAllowed, PayloadTooLarge, UpstreamUnavailable
 from portal_gateway.headlimit import RequestHeadLimits
 from portal_gateway.health import stack_health
@@ -385,12 +385,13 @@ def create_app(
     cache_metrics = DecisionCacheMetrics(metrics.registry) if settings.decision_cache_ttl_s > 0 else None
     rate_limit_metrics = RateLimitMetrics(metrics.registry)
     upstream_errors = UpstreamErrors(metrics.registry)
+    edge_refusals = EdgeRefusals(metrics.registry)
     buckets = MemoryBuckets(settings.rate_limit_memory_max_keys)
     revocation_metrics = RevocationMetrics(metrics.registry)
     outages = OutageFeature(settings, routes, publisher=publisher, registry=metrics.registry)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         upstream = transport or upstream_transport(settings)
         async with new_http_client(settings, upstream) as http:
             limiter = build_limiter(settings, buckets, rate_limit_metrics)
@@ -405,7 +406,8 @@ def create_app(
             await outages.start(http, signer, runtime.authorizer)
             freeze_startup_objects()
             try:
-                yield
+                # The lifespan state: uvicorn hands it to the gateway's connections (portal_gateway.edge).
+                yield {EDGE_REFUSALS_STATE: edge_refusals}
             finally:
                 unfreeze()
                 await outages.stop()
