@@ -89,6 +89,8 @@ def uvicorn_argv(component: Component, host: str) -> list[str]:
         "--port",
         str(component.port),
         "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "20",
     ]
 
 
