@@ -259,6 +259,10 @@ class Stack:
         return headers
 
 
+# ``make_stack``'s type: ``async with make_stack(**gateway_settings) as stack``.
+StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
+
+
 def write_contracts(directory: Path, documents: dict[str, dict[str, Any]]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for service, document in documents.items():
@@ -319,7 +323,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 @pytest.fixture
-def make_stack(tmp_path: Path) -> Callable[..., AbstractAsyncContextManager[Stack]]:
+def make_stack(tmp_path: Path) -> StackFactory:
     """``async with make_stack(read_timeout_s=0.5, ...) as stack``: the stack with other gateway settings."""
     return functools.partial(running_stack, tmp_path)
 

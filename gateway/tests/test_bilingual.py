@@ -3,8 +3,6 @@ otherwise, Content-Language saying which; headers meant for clients (WWW-Authent
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +14,8 @@ from portal_runtime.testing.infra import free_port
 from .conftest import DELEGATION_URL, IDENTITY_URL
 
 if TYPE_CHECKING:
-    from .conftest import Stack
+    from .conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 BN = "123456789"
 BALANCE = f"/v1/businesses/{BN}/balance"
 LOOKUP = "/v1/businesses/lookup"

@@ -4,8 +4,7 @@ streamed one is cut off at the limit, the service never gets it whole, and the c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from portal_gateway.config import Settings
@@ -13,9 +12,8 @@ from portal_gateway.config import Settings
 from .conftest import DOCUMENTS_MAX_BODY_BYTES
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 BN = "123456789"
 PAYMENTS = f"/v1/businesses/{BN}/payments"
 LIMIT = 1000

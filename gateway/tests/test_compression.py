@@ -8,8 +8,7 @@ import gzip
 import json
 import os
 import zlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -23,9 +22,8 @@ from starlette.types import Message
 from portal_gateway.compression import EdgeCompression, accepts_gzip, with_vary
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 SERVICES = {"identity": "http://identity.test", "ledger": "http://ledger.test", "delegation": "http://delegation.test"}
 ITEMS = {"items": [{"transaction_number": f"{n:014d}", "amount": "1250.00", "status": "posted"} for n in range(200)]}
 BIG = json.dumps(ITEMS).encode()

@@ -5,8 +5,6 @@ and nothing at all unless origins are configured."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,9 +13,8 @@ from pydantic import ValidationError
 from portal_gateway.config import Settings
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 APP = "https://broker-portal.example"
 BN = "123456789"
 BALANCE = f"/v1/businesses/{BN}/balance"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,9 +22,8 @@ from portal_runtime.testing.apps import serve_started
 from portal_runtime.testing.infra import free_port
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 URL_LIMIT = 1024
 HEADER_LIMIT = 2048
 BACKSTOP = head_backstop_bytes(URL_LIMIT, HEADER_LIMIT)

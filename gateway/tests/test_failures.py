@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from portal_runtime.testing.infra import free_port
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 BN = "123456789"
 LOOKUP = "/v1/businesses/lookup"  # a public ledger route: no token, no decision, only the upstream call
 

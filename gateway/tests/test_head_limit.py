@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from portal_gateway.config import Settings
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 LOOKUP = "/v1/businesses/lookup"  # public: no token needed to reach the service
 URL_LIMIT = 1024
 HEADER_LIMIT = 2048

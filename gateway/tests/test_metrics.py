@@ -3,16 +3,13 @@ failures of the components behind it, and rate-limit checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from portal_runtime.testing.infra import free_port
 
 if TYPE_CHECKING:
-    from portal_gateway.tests.conftest import Stack
+    from portal_gateway.tests.conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 SERVICES = {"identity": "http://identity.test", "ledger": "http://ledger.test", "delegation": "http://delegation.test"}
 
 

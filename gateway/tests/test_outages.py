@@ -6,8 +6,6 @@ The ledger here runs under uvicorn on a real port, so "down" is a closed port an
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,9 +25,8 @@ from portal_runtime.testing.infra import TansuBroker, free_port, wait_for
 from .conftest import DELEGATION_URL, IDENTITY_URL, ledger_app, write_contracts
 
 if TYPE_CHECKING:
-    from .conftest import Stack
+    from .conftest import Stack, StackFactory
 
-StackFactory = Callable[..., AbstractAsyncContextManager["Stack"]]
 LOOKUP = "/v1/businesses/lookup"  # a public ledger route
 KEY = "operator-key-" + "k" * 32
 FAST = {"outage_poll_interval_s": 0.05, "outage_close_after_s": 0.3, "internal_api_key": KEY}
