@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, DateTime, Enum, Integer, String, bindparam, func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_runtime.db import DatabaseUnavailable, DriverQuery, create_engine
+from portal_runtime.db import DatabaseUnavailable, DriverQuery, create_engine, driver_pool
 from portal_runtime.testing.infra import PostgresServer
 
 WHEN = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -116,23 +116,37 @@ async def test_each_read_gives_its_connection_back(pg_url: str) -> None:
                 *(GRANTS_OF_TWO.rows(small, bn="123456782", first="bam-1", second="viewer-1") for _ in range(20))
             )
             assert all(as_dicts(rows) == EXPECTED for rows in results)
-        assert small.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert driver_pool(small).in_use() == 0
+        assert driver_pool(small).opened() <= 2
     finally:
         await small.dispose()
         await engine.dispose()
 
 
 @pytest.mark.integration
-async def test_a_dropped_connection_is_unavailable_once_then_replaced(
+async def test_a_connection_dropped_during_a_read_is_unavailable_then_replaced(
+    pg_engine: AsyncEngine, postgres: PostgresServer, pg_url: str
+) -> None:
+    slow = DriverQuery(select(func.pg_sleep(5).label("slept"), literal_column("1").label("one")))
+    running = asyncio.create_task(slow.rows(pg_engine))
+    await asyncio.sleep(0.3)
+    assert await postgres.terminate_sessions(pg_url) >= 1
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await running
+
+    assert raised.value.status == 503
+    assert as_dicts(await GRANTS_OF_TWO.rows(pg_engine, bn="123456782", first="bam-1", second="viewer-1")) == EXPECTED
+
+
+@pytest.mark.integration
+async def test_a_connection_dropped_while_idle_is_reopened_before_use(
     pg_engine: AsyncEngine, postgres: PostgresServer, pg_url: str
 ) -> None:
     await GRANTS_OF_TWO.rows(pg_engine, bn="123456782", first="bam-1", second="viewer-1")
-    assert await postgres.terminate_sessions(pg_url) == 1
+    assert driver_pool(pg_engine).opened() == 1
+    await postgres.terminate_sessions(pg_url)  # a restart while the service is quiet
 
-    with pytest.raises(DatabaseUnavailable) as raised:
-        await GRANTS_OF_TWO.rows(pg_engine, bn="123456782", first="bam-1", second="viewer-1")
-
-    assert raised.value.status == 503
     assert as_dicts(await GRANTS_OF_TWO.rows(pg_engine, bn="123456782", first="bam-1", second="viewer-1")) == EXPECTED
 
 
@@ -146,7 +160,7 @@ async def test_a_cancelled_read_stays_a_cancellation_and_its_connection_is_not_r
     with pytest.raises(asyncio.CancelledError):
         await running
     assert as_dicts(await GRANTS_OF_TWO.rows(pg_engine, bn="123456782", first="bam-1", second="viewer-1")) == EXPECTED
-    assert pg_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert driver_pool(pg_engine).in_use() == 0
 
 
 @pytest.mark.integration
