@@ -1,4 +1,4 @@
-"""The gateway tunes the garbage collector as the services do while it runs (portal_runtime.heap)."""
+"""The gateway tunes the garbage collector as the services do once it has started (portal_runtime.heap)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from portal_runtime.testing.apps import running
 SERVICES = ("identity", "business-registry", "delegation", "ledger", "rulings", "notifications")
 
 
-async def test_the_gateway_alone_raises_the_young_threshold_while_it_runs(tmp_path: Path) -> None:
+async def test_the_gateway_raises_the_young_threshold_when_it_has_started(tmp_path: Path) -> None:
     before = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     try:
@@ -29,6 +29,5 @@ async def test_the_gateway_alone_raises_the_young_threshold_while_it_runs(tmp_pa
         async with running(app):
             assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
             assert gc.get_freeze_count() > 0
-        assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)

@@ -24,29 +24,19 @@ import gc
 
 YOUNG_THRESHOLD = 10_000
 
-_holders = 0
-_default_thresholds: tuple[int, int, int] = gc.get_threshold()
-
 
 def freeze_startup_objects() -> None:
     """At the end of startup. No collection first: it would cost every app start (hundreds in a test process) a
     walk of the whole heap; the little startup garbage caught frozen is freed at :func:`unfreeze`.
 
-    The first app to start in the process raises the youngest generation's threshold; :func:`unfreeze` by the last
-    to stop puts the previous thresholds back (several apps start and stop in one test process, some nested)."""
-    global _holders, _default_thresholds
-    if _holders == 0:
-        _default_thresholds = gc.get_threshold()
-        young, *older = _default_thresholds
-        gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
-    _holders += 1
+    The youngest generation's threshold is raised for the rest of the process (a served app runs until it
+    exits; in a test process the apps that follow keep it, which only makes their collections rarer)."""
+    young, *older = gc.get_threshold()
+    if young < YOUNG_THRESHOLD:
+        gc.set_threshold(YOUNG_THRESHOLD, *older)
     gc.freeze()
 
 
 def unfreeze() -> None:
     """At shutdown: the app's objects become collectable again (several apps start and stop in one test process)."""
-    global _holders
     gc.unfreeze()
-    _holders = max(_holders - 1, 0)
-    if _holders == 0:
-        gc.set_threshold(*_default_thresholds)
