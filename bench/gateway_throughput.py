@@ -25,7 +25,7 @@ share of the cores the machine leaves it, and with all of them the whole CPU bud
 requests that time out (2 s) from its latencies, so a p99 near 2,000 ms means "at least 2 s". Results go to
 ``bench/results/gateway-throughput.json``.
 
-Findings (2026-11-24; the JSON has the numbers of the eighth session's run). VMs differ from session to session (the
+Findings (2026-11-25; the JSON has the numbers of the tenth session's run). VMs differ from session to session (the
 bare app 4,100-4,500 req/s at 0.22-0.24 ms CPU a request in the fourth session, 11,500 at 0.087 ms in this one):
 compare ratios and CPU per request, not rates, across sessions.
 
@@ -82,6 +82,22 @@ compare ratios and CPU per request, not rates, across sessions.
   answer ~125 us (its four middlewares ~13 us of it, dependency resolution the largest share), so uvicorn and the
   sockets add ~50-80 us on each hop. A gateway path at 30% of the bare app needs ~0.6 ms of CPU in all against
   ~1.0 ms; no cut found here comes near, each is a few percent.
+- Tenth session (this JSON): two cuts, both on every service and the gateway, not only this read. (1) CPython's
+  young-generation threshold of 700 made 64 requests in flight trigger a collection every few requests, though
+  nearly all their objects die by reference counting: ~28 us of delegation's read and ~17 us of the gateway's went
+  to the collector (``gc.callbacks``); at 10,000 (``portal_runtime.heap``) three collections in 72,000 reads.
+  (2) ``DriverQuery`` on asyncpg's own pool (``portal_runtime.db.DriverPool``): SQLAlchemy's pool checked the
+  connection out and back in a greenlet each way, and each greenlet mapped and unmapped a 16 KiB frame stack
+  (strace: 2 mmap, 2 munmap and ~2 page faults a read); delegation's read alone 308 -> 243 us, p99 at 64
+  connections 62 -> 29 ms. Through the gateway with the decision cache: 2,970 against 15,685 req/s = 18.9% of
+  the bare app, p99 32 ms (pinned 19%, p99 29 ms); CPU a read: gateway 0.27 ms, delegation 0.25, PostgreSQL
+  0.06, wrk 0.03 (at the start of the session, same VM: 0.32, 0.30, 0.085: 2,511 req/s). The bare app ran at
+  0.063 ms a request, faster than in any session, so the ratio moved less than the path's own rate (+18%).
+  30% of this bare app is 4,700 req/s, ~0.43 ms of CPU in all on the two cores. Measured and not adopted: one
+  write per response instead of uvicorn's two (head, then body; a transport wrapper joining the writes of a loop
+  turn) saved the gateway ~10 us (3-4%) and delegation nothing measurable. Seen and out of reach: on Python 3.11
+  ``asyncio``'s C ``get_running_loop`` calls ``getpid()`` (a system call) each time, ~5 a request, ~4% of the
+  gateway's CPU (CPython 3.12 keeps the running loop in the thread state instead).
 """
 
 from __future__ import annotations
