@@ -351,10 +351,11 @@ class DriverPool:
 
     Measured on delegation's employee read under 64 connections (CPU of the service a read, three alternating
     runs each, medians): 318 us through the engine's pool, 277 us with this pool; with asyncpg's reset at release
-    276 us, and PostgreSQL's share up by ~20 us a read. Two greenlets a read (checkout, then return) each allocated and freed a 16 KiB frame stack (``mmap``/``munmap``
-    and two page faults a read) besides the switches; asyncpg's pool is plain coroutines. asyncpg's own reset at
-    release (``RESET ALL``, ``UNLISTEN *``, ... : a round trip a read) is not run: nothing here changes session
-    state, and a connection released mid-transaction is still rolled back.
+    276 us, and PostgreSQL's share up by ~20 us a read. Two greenlets a read (checkout, then return) each
+    allocated and freed a 16 KiB frame stack (``mmap``/``munmap`` and two page faults a read) besides the
+    switches; asyncpg's pool is plain coroutines. asyncpg's own reset at release (``RESET ALL``, ``UNLISTEN *``,
+    ... : a round trip a read) is not run: nothing here changes session state, and a connection released
+    mid-transaction is still rolled back.
 
     The engine's rules hold here too:
 
