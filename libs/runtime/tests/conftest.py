@@ -6,6 +6,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal_runtime.bus import InMemoryBus
 from portal_runtime.db import create_engine, create_session_factory, new_metadata
@@ -57,3 +58,11 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(asyncpg.Connection, "execute", spy)
     return commands
+
+
+@pytest.fixture
+async def one_connection(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    """A PostgreSQL engine whose pools (the engine's and the driver's) hold one connection each."""
+    engine = create_engine(pg_url, pool_size=1, pool_timeout_s=5.0)
+    yield engine
+    await engine.dispose()

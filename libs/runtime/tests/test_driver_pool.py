@@ -6,7 +6,6 @@ with the engine."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -20,13 +19,6 @@ from portal_runtime.problems import install_problem_handlers
 from portal_runtime.testing.infra import PostgresServer, free_port
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def one_connection(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pg_url, pool_size=1, pool_timeout_s=5.0)
-    yield engine
-    await engine.dispose()
 
 
 async def name_of(engine: AsyncEngine, name: str, sleep_s: float = 0.0) -> str:

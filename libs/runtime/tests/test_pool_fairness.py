@@ -5,7 +5,6 @@ that gives up waiting (pool timeout, cancellation) loses no connection."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -15,13 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from portal_runtime.db import create_engine
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def one_connection(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pg_url, pool_size=1, pool_timeout_s=5.0)
-    yield engine
-    await engine.dispose()
 
 
 async def test_waiting_callers_are_served_before_a_newcomer(one_connection: AsyncEngine) -> None:
