@@ -4,7 +4,7 @@ recovers by itself (no ping at every checkout)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from portal_runtime.db import DatabaseUnavailable, create_engine
+from portal_runtime.db import DatabaseUnavailable, create_engine, driver_pool
 from portal_runtime.problems import install_problem_handlers
 from portal_runtime.testing.infra import PostgresServer, free_port
 
@@ -88,12 +88,19 @@ async def test_an_idle_connection_is_pinged_and_replaced_before_use(pg_url: str,
         await engine.dispose()
 
 
-async def test_a_refused_connection_is_unavailable() -> None:
+async def driver_select_one(engine: AsyncEngine) -> int:
+    """``SELECT 1`` on the engine's driver pool (portal_runtime.db.DriverPool, what DriverQuery reads on)."""
+    return int((await driver_pool(engine).fetch("SELECT 1 AS one", []))[0]["one"])
+
+
+@pytest.mark.parametrize("read", [select_one, driver_select_one], ids=["engine_pool", "driver_pool"])
+async def test_a_refused_connection_is_unavailable(read: Callable[[AsyncEngine], Awaitable[int]]) -> None:
     engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing")
     try:
         with pytest.raises(DatabaseUnavailable) as raised:
-            await select_one(engine)
+            await read(engine)
         assert isinstance(raised.value.__cause__, OSError)
+        assert driver_pool(engine).in_use() == 0
     finally:
         await engine.dispose()
 
