@@ -16,6 +16,9 @@ WORKSPACE := pyproject.toml $(wildcard libs/*/pyproject.toml contracts/pyproject
 	gateway/pyproject.toml)
 # The packages `make lint` type-checks, each with its own mypy run (as each is installed and tested on its own).
 MYPY_PACKAGES := $(sort $(wildcard libs/*/src)) contracts/src $(sort $(wildcard services/*/src)) gateway/src
+# Their tests too, each package's from its own directory (the tests import `tests.…` of their package), and the
+# cross-service tests at the top.
+MYPY_TESTS := $(patsubst %/tests,%,$(sort $(wildcard libs/*/tests services/*/tests))) gateway .
 PROCFILE := deploy/local/Procfile
 # Debian packages the browser test (Chromium driven by Playwright) and the gateway benchmark (wrk) need.
 SYSTEM_PACKAGES := chromium chromium-driver wrk
@@ -67,10 +70,15 @@ bench: $(VENV_STAMP) system-deps ## Run the benchmarks; results in bench/results
 	$(VENV)/bin/python bench/delegation_decisions.py
 	$(VENV)/bin/python bench/gateway_throughput.py
 
-lint: $(VENV_STAMP) ## ruff check, ruff format --check, and mypy on each package
+lint: $(VENV_STAMP) ## ruff check, ruff format --check, and mypy on each package and its tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	@for package in $(MYPY_PACKAGES); do echo "$(VENV)/bin/mypy $$package"; $(VENV)/bin/mypy $$package; done
+	@for package in $(MYPY_PACKAGES); do echo "$(VENV)/bin/mypy $$package"; $(VENV)/bin/mypy $$package || exit 1; done
+	@for dir in $(MYPY_TESTS); do \
+		echo "(cd $$dir && mypy --explicit-package-bases tests)"; \
+		(cd $$dir && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml --explicit-package-bases \
+			--cache-dir $(CURDIR)/.mypy_cache/tests/$$(echo $$dir | tr ./ _-) tests) || exit 1; \
+	done
 
 contracts: $(VENV_STAMP) ## Regenerate contracts/ (OpenAPI, event JSON Schemas, AsyncAPI)
 	$(VENV)/bin/python tools/export_contracts.py

@@ -69,7 +69,12 @@ async def edge_server(
     port = free_port()
     protocol = protocol or edge_protocol(URL_LIMIT, HEADER_LIMIT, timeout_s, body_timeout_s=timeout_s)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="critical", http=protocol, timeout_keep_alive=keep_alive_s
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="critical",
+        http=protocol,
+        timeout_keep_alive=keep_alive_s,  # type: ignore[arg-type]  # typed int; any number of seconds works
     )
     server = uvicorn.Server(config)
     task = await serve_started(server, port)
@@ -183,6 +188,8 @@ class FedBytes:
 
 
 class CountingProtocol(edge_protocol(URL_LIMIT, HEADER_LIMIT, 10)):  # type: ignore[misc]
+    parser: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parser = FedBytes(self.parser)
@@ -326,7 +333,12 @@ async def test_a_stalled_request_holds_a_shutdown_no_longer_than_the_grace() -> 
     app, port = Echo(), free_port()
     protocol = edge_protocol(URL_LIMIT, HEADER_LIMIT, 60, body_timeout_s=60)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="critical", http=protocol, timeout_graceful_shutdown=0.5
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="critical",
+        http=protocol,
+        timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]  # typed int; any number of seconds works
     )
     server = uvicorn.Server(config)
     task = await serve_started(server, port)

@@ -51,7 +51,7 @@ def at(seconds: float) -> datetime:
     return datetime.fromtimestamp(NOW + seconds, UTC)
 
 
-def user(subject: str = "u1", *, iat: float = NOW - 60, sid: str | None = "s1", jti: str = "j1") -> Principal:
+def user(subject: str = "u1", *, iat: float | None = NOW - 60, sid: str | None = "s1", jti: str = "j1") -> Principal:
     return Principal(subject, "user", frozenset(), True, None, token_id=jti, session_id=sid, issued_at=iat)
 
 

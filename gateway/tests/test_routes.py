@@ -201,7 +201,7 @@ def test_operations_the_gateway_could_not_enforce_are_refused(
 
 
 def test_an_operation_may_declare_its_own_body_limit() -> None:
-    upload = op(scope="rulings:write", **{MAX_BODY_BYTES: 160 * 1024 * 1024})
+    upload = op(scope="rulings:write") | {MAX_BODY_BYTES: 160 * 1024 * 1024}
     table = RouteTable.from_documents(
         {"rulings": doc({"/v1/businesses/{bn}/documents": {"post": upload, "get": op(scope="rulings:read")}})}
     )
@@ -212,7 +212,7 @@ def test_an_operation_may_declare_its_own_body_limit() -> None:
 
 @pytest.mark.parametrize("declared", [0, -1, "10MB", 1.5, True, None])
 def test_a_body_limit_that_is_not_a_positive_byte_count_refuses_the_start(declared: object) -> None:
-    upload = op(scope="rulings:write", **{MAX_BODY_BYTES: declared})
+    upload = op(scope="rulings:write") | {MAX_BODY_BYTES: declared}
     document = {"rulings": doc({"/v1/businesses/{bn}/documents": {"post": upload}})}
     if declared is None:  # absent and null alike: the gateway's default applies
         assert RouteTable.from_documents(document).operations[0].max_body_bytes is None

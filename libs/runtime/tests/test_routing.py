@@ -5,6 +5,7 @@ slash redirect; and it is what a service app routes through."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from portal_runtime.routing import RouteIndex, include_indexed
 def _routers() -> list[APIRouter]:
     items, files = APIRouter(), APIRouter()
 
-    def answer(name: str) -> object:
+    def answer(name: str) -> Callable[[], Awaitable[dict[str, str]]]:
         async def endpoint() -> dict[str, str]:
             return {"route": name}
 

@@ -59,7 +59,10 @@ async def generate(runtime: ServiceRuntime, seed: int, today: date, providers: i
         users=[],
         staff={},
     )
-    businesses, accounts, grants, grant_programs = [], [], [], []
+    businesses: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
+    grant_programs: list[dict[str, Any]] = []
     grant_id = 0
 
     def grant(user: str, bn: str, role: str) -> None:
@@ -157,7 +160,10 @@ async def generate(runtime: ServiceRuntime, seed: int, today: date, providers: i
                         )
     data.relationships = relationships
 
-    groups, members, group_users, overrides = [], [], [], []
+    groups: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    group_users: list[dict[str, Any]] = []
+    overrides: list[dict[str, Any]] = []
     for provider in data.providers:
         related = sorted({r["client_bn"] for r in relationships if r["provider_bn"] == provider})
         rng.shuffle(related)

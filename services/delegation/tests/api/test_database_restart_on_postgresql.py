@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from httpx import Response
 
 from delegation.roles import Role
@@ -43,7 +45,7 @@ async def test_a_change_after_the_connections_dropped_is_retryable_then_made(
     headers = pg_portal.acting("bam-1", Role.BAM)
     assert await postgres.terminate_sessions(pg_url) >= 1
 
-    def change(role: str) -> object:
+    def change(role: str) -> Awaitable[Response]:
         return pg_portal.client.put(EMPLOYEE, json={"role": role, "programs": "all"}, headers=headers)
 
     assert served_or_retryable(await change("editor"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import pytest
+from httpx import Response
 
 from delegation.roles import Role
 from portal_contracts.events.delegation import (
@@ -218,7 +221,7 @@ class TestListing:
     async def test_requests_are_listed_by_direction(self, rel: Relationships) -> None:
         request_id = await rel.asked()
 
-        def listing(bn: str, user: str, direction: str | None) -> object:
+        def listing(bn: str, user: str, direction: str | None) -> Awaitable[Response]:
             params = {"direction": direction} if direction else {}
             return rel.portal.client.get(
                 f"/v1/businesses/{bn}/relationship-requests",
@@ -226,9 +229,9 @@ class TestListing:
                 headers=rel.portal.acting(user, Role.BAM, bn),
             )
 
-        incoming = (await listing(BN, "bam-1", "incoming")).json()["items"]  # type: ignore[attr-defined]
-        outgoing_of_client = (await listing(BN, "bam-1", "outgoing")).json()["items"]  # type: ignore[attr-defined]
-        both = (await listing(SP_BN, "sp-bam", None)).json()["items"]  # type: ignore[attr-defined]
+        incoming = (await listing(BN, "bam-1", "incoming")).json()["items"]
+        outgoing_of_client = (await listing(BN, "bam-1", "outgoing")).json()["items"]
+        both = (await listing(SP_BN, "sp-bam", None)).json()["items"]
 
         assert [r["id"] for r in incoming] == [request_id] == [r["id"] for r in both]
         assert outgoing_of_client == []
@@ -237,16 +240,16 @@ class TestListing:
     async def test_both_sides_list_the_relationship_and_filter_by_side(self, rel: Relationships) -> None:
         established = await rel.establish()
 
-        def listing(bn: str, user: str, side: str) -> object:
+        def listing(bn: str, user: str, side: str) -> Awaitable[Response]:
             return rel.portal.client.get(
                 f"/v1/businesses/{bn}/relationships",
                 params={"side": side},
                 headers=rel.portal.acting(user, Role.BAM, bn),
             )
 
-        as_client = (await listing(BN, "bam-1", "client")).json()["items"]  # type: ignore[attr-defined]
-        as_provider = (await listing(SP_BN, "sp-bam", "provider")).json()["items"]  # type: ignore[attr-defined]
-        wrong_side = (await listing(BN, "bam-1", "provider")).json()["items"]  # type: ignore[attr-defined]
+        as_client = (await listing(BN, "bam-1", "client")).json()["items"]
+        as_provider = (await listing(SP_BN, "sp-bam", "provider")).json()["items"]
+        wrong_side = (await listing(BN, "bam-1", "provider")).json()["items"]
         one = await rel.get(established["id"], user="sp-bam", bn=SP_BN)
 
         assert [r["id"] for r in as_client] == [established["id"]] == [r["id"] for r in as_provider]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err
+from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -14,6 +16,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def operations_of(schema: BaseSchema) -> list[APIOperation]:
+    """Every operation of the document; one that schemathesis cannot read fails the test, it is not left out."""
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        operations.append(result.ok())
+    return operations
 
 
 def acceptable(response: Any) -> bool:
