@@ -98,6 +98,17 @@ compare ratios and CPU per request, not rates, across sessions.
   turn) saved the gateway ~10 us (3-4%) and delegation nothing measurable. Seen and out of reach: on Python 3.11
   ``asyncio``'s C ``get_running_loop`` calls ``getpid()`` (a system call) each time, ~5 a request, ~4% of the
   gateway's CPU (CPython 3.12 keeps the running loop in the thread state instead).
+- Eleventh session (measured by hand, nothing on this path changed, the JSON is the tenth's): a slower, noisier VM
+  (the bare app 7,300-10,400 req/s, 0.095-0.14 ms a request, between runs minutes apart). The gateway path with the
+  decision cache 1,700-1,870 req/s, 17-18% of the bare app; gateway 0.43 ms of CPU a read, delegation 0.39-0.43,
+  PostgreSQL 0.10, wrk 0.04. Seen: py-spy's samples put 30% of delegation in the ``write`` to PostgreSQL and 15%
+  of the gateway in the write to its client, but user+system CPU is 88% user: that is wall time, the writer
+  preempted by the process it woke (each process ~1-1.3 involuntary context switches a request); SCHED_BATCH on
+  both changed neither the switches nor the rate. Measured in process and not adopted (each a few percent):
+  FastAPI's dependency resolution of the read ~55 us of ~250 (the scope check ~30, context and runtime ~20), a
+  scope check not nesting the context dependency ~5 us (within the noise); asyncpg's pool against a bare list of
+  connections behind the same FIFO semaphore, 64 concurrent queries, 52 against 30 us a query (~5% of
+  delegation, for a pool written by hand).
 """
 
 from __future__ import annotations
