@@ -41,7 +41,11 @@ def check_answer(label: str, case: Any, response: Any, failures: dict[str, str])
     """Records in ``failures`` what is wrong with ``response`` to ``case`` (of operation ``label``), if anything."""
     kind = f"{label} -> {response.status_code}"
     if not acceptable(response):
-        failures.setdefault(f"{kind}: server error ({response.headers.get('content-type')})", response.text[:500])
+        # The request id finds the request in the captured logs (the gateway's access log, the service's traceback).
+        request_id = response.headers.get("x-request-id") or ["none"]  # schemathesis lists each header's values
+        request_id = ", ".join(request_id) if isinstance(request_id, list) else request_id
+        example = f"{case.as_curl_command()}\nx-request-id: {request_id}\n{response.text[:500]}"
+        failures.setdefault(f"{kind}: server error ({response.headers.get('content-type')})", example)
         return
     try:
         case.validate_response(response, checks=CONFORMANCE)
