@@ -32,8 +32,7 @@ def acceptable(response: Any) -> bool:
     """Below 500, or a 503 problem naming the dependency that is down (an honest answer); nothing else 5xx is."""
     if response.status_code < 500:
         return True
-    content_type = response.headers.get("content-type") or []  # schemathesis lists each header's values
-    content_types = content_type if isinstance(content_type, list) else [content_type]
+    content_types = _values(response, "content-type")
     return response.status_code == 503 and any(t.startswith("application/problem+json") for t in content_types)
 
 
@@ -42,8 +41,7 @@ def check_answer(label: str, case: Any, response: Any, failures: dict[str, str])
     kind = f"{label} -> {response.status_code}"
     if not acceptable(response):
         # The request id finds the request in the captured logs (the gateway's access log, the service's traceback).
-        request_id = response.headers.get("x-request-id") or ["none"]  # schemathesis lists each header's values
-        request_id = ", ".join(request_id) if isinstance(request_id, list) else request_id
+        request_id = ", ".join(_values(response, "x-request-id")) or "none"
         example = f"{case.as_curl_command()}\nx-request-id: {request_id}\n{response.text[:500]}"
         failures.setdefault(f"{kind}: server error ({response.headers.get('content-type')})", example)
         return
@@ -52,6 +50,12 @@ def check_answer(label: str, case: Any, response: Any, failures: dict[str, str])
     except FailureGroup as exc:  # the checks that failed (a BaseExceptionGroup, not an Exception)
         checks = ", ".join(sorted({str(error).splitlines()[0] for error in exc.exceptions}))
         failures.setdefault(f"{kind}: {checks}", str(exc)[:1500])
+
+
+def _values(response: Any, name: str) -> list[str]:
+    """A header's values: schemathesis lists each header's values, other responses give one string."""
+    value = response.headers.get(name) or []
+    return value if isinstance(value, list) else [value]
 
 
 def failure_report(failures: dict[str, str]) -> str:
