@@ -25,6 +25,7 @@ DOCUMENT: dict[str, Any] = {
         }
     },
 }
+THINGS = operations_of(schemathesis.openapi.from_dict(DOCUMENT))[0]
 
 
 def answer(status: int, content_type: str, body: bytes, request_id: str) -> Response:
@@ -40,11 +41,10 @@ def answer(status: int, content_type: str, body: bytes, request_id: str) -> Resp
 
 
 def test_a_server_error_is_recorded_with_the_request_to_replay_and_its_request_id() -> None:
-    operation = operations_of(schemathesis.openapi.from_dict(DOCUMENT))[0]
-    case = operation.Case(query={"cursor": ""})
+    case = THINGS.Case(query={"cursor": ""})
     failures: dict[str, str] = {}
 
-    check_answer(operation.label, case, answer(500, "text/plain", b"Internal Server Error", "r-42"), failures)
+    check_answer(THINGS.label, case, answer(500, "text/plain", b"Internal Server Error", "r-42"), failures)
 
     [(kind, example)] = failures.items()
     assert kind == "GET /v1/things -> 500: server error (['text/plain'])"
@@ -54,11 +54,9 @@ def test_a_server_error_is_recorded_with_the_request_to_replay_and_its_request_i
 
 
 def test_a_503_problem_naming_what_is_down_is_an_honest_answer() -> None:
-    operation = operations_of(schemathesis.openapi.from_dict(DOCUMENT))[0]
+    down = answer(503, "application/problem+json", b"{}", "r-43")
     failures: dict[str, str] = {}
 
-    down = answer(503, "application/problem+json", b"{}", "r-43")
-
-    check_answer(operation.label, operation.Case(query={}), down, failures)
+    check_answer(THINGS.label, THINGS.Case(query={}), down, failures)
 
     assert failures == {}
