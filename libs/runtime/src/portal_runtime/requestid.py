@@ -3,6 +3,7 @@ the language the answer's problems are written in, from ``Accept-Language``."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -23,9 +24,28 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def _is_internal_error(exc: BaseException) -> bool:
+    """Whether ``exc``, escaping a request's handling, is an error to answer with the 500 problem: any
+    :class:`Exception`, and a :class:`asyncio.CancelledError` that no cancellation of the request's own task sent.
+
+    Such a stray CancelledError escapes from a task or future the request awaited and something else cancelled (a
+    child of ``asyncio.gather`` ends cancelled: gather raises CancelledError in its caller). Left alone it reaches the
+    server, whose 500 is plain text, without the request id. A real cancellation of the task (shutdown, a timeout
+    around the request) counts in ``Task.cancelling()`` and must propagate unchanged, as must the other
+    BaseExceptions (KeyboardInterrupt, SystemExit, GeneratorExit)."""
+    if isinstance(exc, Exception):
+        return True
+    if isinstance(exc, asyncio.CancelledError):
+        task = asyncio.current_task()
+        return task is not None and task.cancelling() == 0
+    return False
+
+
 class RequestIdMiddleware:
     """Pure ASGI middleware: sets :data:`current_request_id` and echoes it as a response header; sets
-    :data:`portal_runtime.language.current_language` when the request has an ``Accept-Language``."""
+    :data:`portal_runtime.language.current_language` when the request has an ``Accept-Language``. The outermost
+    guard of the services and the gateway: what escapes a request unanswered is the 500 problem here
+    (:func:`_is_internal_error` says what)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -59,7 +79,9 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except BaseException as exc:
+            if not _is_internal_error(exc):
+                raise
             # Rendered here, inside the request id's scope, so the 500 problem carries the id to quote.
             log.exception("unhandled error (request %s)", request_id)
             if started:
