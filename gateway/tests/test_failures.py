@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
+
+import pytest
 
 from portal_runtime.testing.infra import free_port
 
@@ -106,3 +109,36 @@ async def test_a_problem_the_service_answers_is_passed_through_untouched(stack: 
     body = stack.problem(response)
     assert (response.status_code, body["code"]) == (404, "tariff_item_not_found")
     assert "component" not in body
+
+
+async def test_a_stray_cancellation_is_a_500_problem_with_the_request_id(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def cancelled_elsewhere(*_: object) -> None:
+        # A task the forwarding awaits, cancelled by something else: CancelledError in a request nobody cancelled.
+        elsewhere = asyncio.create_task(asyncio.sleep(60))
+        elsewhere.cancel()
+        await elsewhere
+
+    monkeypatch.setattr(stack.transport, "send", cancelled_elsewhere)
+    response = await stack.client.get(LOOKUP, headers={"X-Request-ID": "stray-cancel-1"})
+
+    body = stack.problem(response)
+    assert (response.status_code, body["code"], body["request_id"]) == (500, "internal_error", "stray-cancel-1")
+    assert response.headers["x-request-id"] == "stray-cancel-1"
+
+
+async def test_a_cancelled_request_stays_cancelled(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    reached = asyncio.Event()
+
+    async def hung(*_: object) -> None:
+        reached.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(stack.transport, "send", hung)
+    request = asyncio.create_task(stack.client.get(LOOKUP))
+    await reached.wait()
+    request.cancel()  # as uvicorn does at the end of its shutdown grace
+
+    with pytest.raises(asyncio.CancelledError):
+        await request
