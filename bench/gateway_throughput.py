@@ -14,6 +14,11 @@ httptools, no access log) in its own process:
     the feed is current).
 (c) ``upstream_read_direct``: the same read straight at delegation with the signed context the gateway would
     send (no gateway): the ceiling the service itself puts on (b).
+(d) ``floor``: the same two hops, same parts, none of ours (``bench/floor_path.py``): a bare ASGI gateway hop
+    proxying with the gateway's aiohttp pool to a bare ASGI service hop running delegation's SQL on asyncpg,
+    both under the same uvicorn, the token and context looked up as verified. What the parts (Python 3.11,
+    uvicorn, aiohttp, asyncpg, PostgreSQL) allow, so that ``ratio_to_floor`` says how much of the path's cost is
+    what we run on them. PostgreSQL only (``BENCH_DATABASE=sqlite`` skips it).
 
 Placement on this two-core machine, both measured in each run: ``scheduled`` (the top level of the results: no
 process pinned, the kernel places them, as deployed) and ``pinned`` (the server under test alone on CPU 0; wrk,
@@ -195,6 +200,14 @@ def bare_app() -> Any:
 def component_app(name: str, config: dict[str, Any]) -> Any:
     if name == "bare":
         return bare_app()
+    if name == "floor_service":
+        from floor_path import floor_service
+
+        return floor_service(config["dsn"], config["contexts"])
+    if name == "floor_gateway":
+        from floor_path import floor_gateway
+
+        return floor_gateway(config["upstream"], config["tokens"])
     if name == "gateway":
         from portal_gateway.config import Settings as GatewaySettings
         from portal_gateway.main import create_app as create_gateway
@@ -400,7 +413,7 @@ def children_cpu_seconds() -> float:
 
 
 def measured_with_cpu(
-    url: str, headers: dict[str, str], pids: dict[str, int], delegation: str, pinned: bool
+    url: str, headers: dict[str, str], pids: dict[str, int], delegation: str | None, pinned: bool
 ) -> dict[str, Any]:
     """wrk's numbers, plus the CPU each named process spent per request meanwhile (ms): what a request costs
     each component, whatever share of the core the machine's other load leaves it (PostgreSQL's server
@@ -408,16 +421,17 @@ def measured_with_cpu(
     context tokens (a token the gateway signed for one request only is verified each time)."""
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     before_postgres, before_wrk = postgres_cpu_seconds(), children_cpu_seconds()
-    tokens_before = context_tokens(delegation)
+    tokens_before = context_tokens(delegation) if delegation else {}
     measured = wrk(url, headers, pinned)
     requests = measured["requests"] or 1
     spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
     spent["postgresql"] = postgres_cpu_seconds() - before_postgres
     spent["wrk"] = children_cpu_seconds() - before_wrk
     measured["cpu_ms_per_request"] = {name: round(1000 * seconds / requests, 3) for name, seconds in spent.items()}
-    measured["delegation_context_tokens"] = {
-        k: v - tokens_before.get(k, 0) for k, v in context_tokens(delegation).items()
-    }
+    if delegation:
+        measured["delegation_context_tokens"] = {
+            k: v - tokens_before.get(k, 0) for k, v in context_tokens(delegation).items()
+        }
     return measured
 
 
@@ -461,7 +475,7 @@ def main() -> None:
     key = generate_signing_key("bench-gateway")
     public_jwk = json.dumps(key.as_dict(private=False))
     internal_api_key = secrets.token_urlsafe(32)
-    ports = {name: free_port() for name in ["bare", "identity", "delegation", "gateway", "gateway-cached", "kafka"]}
+    ports = {name: free_port() for name in ["bare", "identity", "delegation", "floor", "gateway", "kafka"]}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     result: dict[str, Any] = {
         "wrk": f"wrk -t1 -c{CONNECTIONS} -d{SECONDS}s --latency",
@@ -511,6 +525,18 @@ def main() -> None:
                 ready="/healthz",
             )
             delegation = processes.running[-1]
+            path = f"/v1/businesses/{BN}/employees/{USER}"
+            # The upstream read alone, with the signed context the gateway would send: the ceiling of (b).
+            context = ContextSigner(key, ttl_s=3600).sign(
+                InternalContext(subject=USER, business=BN, scopes=["employees:read"], role="bam", mfa=True)
+            )
+            floor = None
+            if DATABASE == "postgresql":  # the floor's service hop reads with asyncpg (bench/floor_path.py)
+                dsn = delegation_db.replace("postgresql+asyncpg://", "postgresql://", 1)
+                processes.start(
+                    "floor_service", {"dsn": dsn, "contexts": {context: USER}}, ports["floor"], DRIVER_CPU, path
+                )
+                floor = processes.running[-1]
             gateway_config = {
                 "environment": "test",
                 # Every service of the contracts needs a URL; only identity and delegation are called.
@@ -525,13 +551,8 @@ def main() -> None:
                 "rate_limit_user_burst": 1_000_000_000,
                 "rate_limit_user_per_minute": 1e12,
             }
-            path = f"/v1/businesses/{BN}/employees/{USER}"
             auth = {"Authorization": f"Bearer {token}"}
-            # The upstream read alone, with the signed context the gateway would send: the ceiling of (b).
-            context = ContextSigner(key, ttl_s=3600).sign(
-                InternalContext(subject=USER, business=BN, scopes=["employees:read"], role="bam", mfa=True)
-            )
-            configurations = {
+            configurations: dict[str, tuple[str | None, dict[str, Any], str, dict[str, str]]] = {
                 "bare": ("bare", {}, f"{urls['bare']}/hello", {}),
                 "upstream_read_direct": (None, {}, f"{urls['delegation']}{path}", {"x-portal-context": context}),
                 "gateway_no_decision_cache": (
@@ -549,7 +570,16 @@ def main() -> None:
                     auth,
                 ),
             }
+            if floor is not None:
+                configurations["floor"] = (
+                    "floor_gateway",
+                    {"upstream": f"http://127.0.0.1:{ports['floor']}", "tokens": {token: context}},
+                    f"{urls['gateway']}{path}",
+                    auth,
+                )
             upstream = {"identity": identity.pid, "delegation": delegation.pid, "broker": broker.pid}
+            if floor is not None:
+                upstream["floor_service"] = floor.pid
             runs: dict[tuple[str, str], list[dict[str, Any]]] = {
                 (placement, name): [] for placement in PLACEMENTS for name in configurations
             }
@@ -560,7 +590,7 @@ def main() -> None:
                         pin(DRIVER_CPU if pinned else -1, pid)
                     for name, (component, config, url, headers) in configurations.items():
                         runs[placement, name].append(
-                            measure(processes, component, config, url, headers, delegation, urls, ports, pinned)
+                            measure(processes, component, config, url, headers, delegation, floor, urls, ports, pinned)
                         )
                         print(round_, placement, name, runs[placement, name][-1], flush=True)
             pinned_result: dict[str, Any] = {}
@@ -595,11 +625,13 @@ def measure(
     url: str,
     headers: dict[str, str],
     delegation: subprocess.Popen[bytes],
+    floor: subprocess.Popen[bytes] | None,
     urls: dict[str, str],
     ports: dict[str, int],
     pinned: bool,
 ) -> dict[str, Any]:
-    """One wrk run of one configuration; its server (the bare app or a gateway) started for it and stopped after."""
+    """One wrk run of one configuration; its server (the bare app, a gateway or the floor's gateway hop) started
+    for it and stopped after."""
     if component is None:  # the upstream read alone: delegation is already running
         check = httpx.get(url, headers=headers, timeout=10)
         assert check.status_code == 200, check.text
@@ -619,7 +651,9 @@ def measure(
         pids = {"server": server.pid}
         if component == "gateway":
             pids["delegation"] = delegation.pid
-        measured = measured_with_cpu(url, headers, pids, urls["delegation"], pinned)
+        elif component == "floor_gateway" and floor is not None:
+            pids["floor_service"] = floor.pid
+        measured = measured_with_cpu(url, headers, pids, urls["delegation"] if component == "gateway" else None, pinned)
         if component == "gateway":
             after = cache_lookups(base)
             measured["decision_cache_lookups"] = {k: after[k] - before.get(k, 0) for k in after}
@@ -642,6 +676,12 @@ def summarize(result: dict[str, Any]) -> None:
     for name in ("bare", "upstream_read_direct", *GATEWAY_CONFIGURATIONS):
         result[name]["mean_latency_floor_ms"] = round(1000 * CONNECTIONS / result[name]["requests_per_s"], 1)
     result["upstream_ratio_to_bare"] = round(upstream["requests_per_s"] / bare["requests_per_s"], 3)
+    if "floor" in result:
+        floor = result["floor"]
+        floor["ratio_to_bare"] = round(floor["requests_per_s"] / bare["requests_per_s"], 3)
+        floor["mean_latency_floor_ms"] = round(1000 * CONNECTIONS / floor["requests_per_s"], 1)
+        for name in GATEWAY_CONFIGURATIONS:
+            result[name]["ratio_to_floor"] = round(result[name]["requests_per_s"] / floor["requests_per_s"], 3)
 
 
 def wait_for_feed(base: str, within: float = 30.0) -> None:
