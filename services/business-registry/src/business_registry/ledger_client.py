@@ -55,11 +55,19 @@ class LedgerClient:
             return await _call(http, "POST", PROOF_CHECKS_PATH, ProofCheckResponse, request.model_dump(mode="json"))
 
     async def proof_examples(self, program_accounts: Sequence[str]) -> dict[str, ProofExamples]:
+        """One call per program account, concurrently. The first that fails cancels the others and is raised:
+        no call goes on after the answer nor on the client closed under it (``asyncio.gather`` left them running,
+        their failures never retrieved)."""
         async with self._http() as http:
-            answers = await asyncio.gather(
-                *(_call(http, "GET", PROOF_EXAMPLES_PATH.format(bn15=pa), ProofExamples) for pa in program_accounts)
-            )
-        return dict(zip(program_accounts, answers, strict=True))
+            try:
+                async with asyncio.TaskGroup() as calls:
+                    answers = [
+                        calls.create_task(_call(http, "GET", PROOF_EXAMPLES_PATH.format(bn15=pa), ProofExamples))
+                        for pa in program_accounts
+                    ]
+            except* LedgerUnavailable as failed:
+                raise failed.exceptions[0] from None
+        return {pa: answer.result() for pa, answer in zip(program_accounts, answers, strict=True)}
 
 
 async def _call(http: httpx.AsyncClient, method: str, path: str, model: type[M], body: object | None = None) -> M:
