@@ -5,15 +5,11 @@ costs that hop. Its own module, without postponed annotations: FastAPI reads the
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import asyncpg
 from fastapi import FastAPI, Header, HTTPException
-from floor_path import POOL_SIZE
+from floor_path import GrantRead
 from pydantic import BaseModel
-from sqlalchemy.dialects import postgresql
-
-from delegation.employees.repository import _GRANTS_OF_TWO_USERS
 
 
 class Grant(BaseModel):
@@ -28,18 +24,13 @@ class Grant(BaseModel):
 def fastapi_service(dsn: str, contexts: dict[str, str]) -> FastAPI:
     """``floor_service``'s read as a FastAPI route: the path parameters and the context header declared, a
     response model, ``HTTPException`` for a refusal; no middleware, no dependency, nothing of ours."""
-    compiled = _GRANTS_OF_TWO_USERS.statement.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
-    sql, order = compiled.string, list(compiled.positiontup or ())
-    pools: list[Any] = []
-
-    async def no_reset(_connection: Any) -> None:
-        """As delegation's pool: no session reset at release."""
+    read = GrantRead(dsn)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        pools.append(await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=no_reset))
+        await read.open()
         yield
-        await pools[0].close()
+        await read.close()
 
     app = FastAPI(lifespan=lifespan)
 
@@ -48,19 +39,9 @@ def fastapi_service(dsn: str, contexts: dict[str, str]) -> FastAPI:
         subject = contexts.get(x_portal_context)
         if subject is None:
             raise HTTPException(401)
-        values = {"bn": bn, "first": subject, "second": user_id}
-        async with pools[0].acquire() as connection:
-            rows = await connection.fetch(sql, *[values[name] for name in order])
-        grant = next((row for row in rows if row["user_id"] == user_id), None)
+        grant = await read.grant(subject, bn, user_id)
         if grant is None:
             raise HTTPException(404)
-        return Grant(
-            user_id=grant["user_id"],
-            bn=grant["bn"],
-            role=grant["role"],
-            all_programs=grant["all_programs"],
-            program_accounts=[row["bn15"] for row in rows if row["id"] == grant["id"] and row["bn15"]],
-            granted_at=grant["granted_at"],
-        )
+        return Grant(**grant)
 
     return app

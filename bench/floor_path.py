@@ -57,29 +57,55 @@ def _lifespan(startup: Callable[[], Awaitable[None]], shutdown: Callable[[], Awa
     return lifespan
 
 
+class GrantRead:
+    """Delegation's employee read (its ``DriverQuery``'s SQL, compiled for asyncpg) on an asyncpg pool of
+    delegation's size, without a session reset at release (as delegation's pool: asyncpg's default reset is a
+    round trip a query). The grant as its JSON fields, or None."""
+
+    def __init__(self, dsn: str) -> None:
+        from sqlalchemy.dialects import postgresql
+
+        from delegation.employees.repository import _GRANTS_OF_TWO_USERS
+
+        compiled = _GRANTS_OF_TWO_USERS.statement.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+        self._sql, self._order = compiled.string, list(compiled.positiontup or ())
+        self._dsn = dsn
+        self._pool: Any = None
+
+    async def open(self) -> None:
+        import asyncpg
+
+        async def no_reset(_connection: Any) -> None:
+            pass
+
+        self._pool = await asyncpg.create_pool(self._dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=no_reset)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def grant(self, subject: str, bn: str, user_id: str) -> dict[str, Any] | None:
+        values = {"bn": bn, "first": subject, "second": user_id}
+        async with self._pool.acquire() as connection:
+            rows = await connection.fetch(self._sql, *[values[name] for name in self._order])
+        grant = next((row for row in rows if row["user_id"] == user_id), None)
+        if grant is None:
+            return None
+        return {
+            "user_id": grant["user_id"],
+            "bn": grant["bn"],
+            "role": grant["role"],
+            "all_programs": grant["all_programs"],
+            "program_accounts": [row["bn15"] for row in rows if row["id"] == grant["id"] and row["bn15"]],
+            "granted_at": grant["granted_at"],
+        }
+
+
 def floor_service(dsn: str, contexts: dict[str, str]) -> App:
     """``GET /v1/businesses/{bn}/employees/{user_id}``: the grant read, for callers whose context token is one
     of ``contexts`` (token -> subject)."""
-    import asyncpg
-    from sqlalchemy.dialects import postgresql
-
-    from delegation.employees.repository import _GRANTS_OF_TWO_USERS
-
-    compiled = _GRANTS_OF_TWO_USERS.statement.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
-    sql, order = compiled.string, list(compiled.positiontup or ())
-    pools: list[Any] = []
+    read = GrantRead(dsn)
     accepted = {token.encode(): subject for token, subject in contexts.items()}
-
-    async def no_reset(_connection: Any) -> None:
-        """As delegation's pool: no session reset at release (asyncpg's default is a round trip a query)."""
-
-    async def startup() -> None:
-        pools.append(await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=no_reset))
-
-    async def shutdown() -> None:
-        await pools[0].close()
-
-    lifespan = _lifespan(startup, shutdown)
+    lifespan = _lifespan(read.open, read.close)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -90,22 +116,11 @@ def floor_service(dsn: str, contexts: dict[str, str]) -> App:
             await _answer(send, 401, b'{"code":"unauthenticated"}')
             return
         _, _, _, bn, _, user_id = scope["path"].split("/", 5)
-        values = {"bn": bn, "first": subject, "second": user_id}
-        async with pools[0].acquire() as connection:
-            rows = await connection.fetch(sql, *[values[name] for name in order])
-        grant = next((row for row in rows if row["user_id"] == user_id), None)
+        grant = await read.grant(subject, bn, user_id)
         if grant is None:
             await _answer(send, 404, b'{"code":"not_found"}')
             return
-        body = {
-            "user_id": grant["user_id"],
-            "bn": grant["bn"],
-            "role": grant["role"],
-            "all_programs": grant["all_programs"],
-            "program_accounts": [row["bn15"] for row in rows if row["id"] == grant["id"] and row["bn15"]],
-            "granted_at": grant["granted_at"].isoformat(),
-        }
-        await _answer(send, 200, json.dumps(body).encode())
+        await _answer(send, 200, json.dumps(grant | {"granted_at": grant["granted_at"].isoformat()}).encode())
 
     return app
 
