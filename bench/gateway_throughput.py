@@ -701,14 +701,12 @@ def summarize(result: dict[str, Any]) -> None:
         gateway["meets_targets"] = (
             gateway["ratio_to_bare"] >= TARGET_RATIO and gateway["p99_ms"] < TARGET_P99_MS and gateway["non_2xx"] == 0
         )
-    for name in ("bare", "upstream_read_direct", *GATEWAY_CONFIGURATIONS):
+    floors = [name for name in ("floor", "floor_fastapi") if name in result]  # PostgreSQL runs only
+    for name in ("bare", "upstream_read_direct", *GATEWAY_CONFIGURATIONS, *floors):
         result[name]["mean_latency_lower_bound_ms"] = round(1000 * CONNECTIONS / result[name]["requests_per_s"], 1)
     result["upstream_ratio_to_bare"] = round(upstream["requests_per_s"] / bare["requests_per_s"], 3)
-    for floor_name in ("floor", "floor_fastapi"):
-        if floor_name in result:
-            floor = result[floor_name]
-            floor["ratio_to_bare"] = round(floor["requests_per_s"] / bare["requests_per_s"], 3)
-            floor["mean_latency_lower_bound_ms"] = round(1000 * CONNECTIONS / floor["requests_per_s"], 1)
+    for name in floors:
+        result[name]["ratio_to_bare"] = round(result[name]["requests_per_s"] / bare["requests_per_s"], 3)
     if "floor" in result:
         floor = result["floor"]
         for name in GATEWAY_CONFIGURATIONS:
